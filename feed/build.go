@@ -1,0 +1,236 @@
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config is everything a build or a server needs, as main assembles it from
+// flags and the environment.
+type Config struct {
+	Site
+	ArticlesDir string
+	OutDir      string
+	Addr        string
+	Loc         *time.Location
+	Strict      bool
+	Log         *slog.Logger
+	Progress    bool             // show progress on stderr (it is a terminal)
+	Now         func() time.Time // the clock; nil for time.Now
+}
+
+// ErrOutput is a rebuild whose snapshot is served but could not be written
+// to the output folder in full.
+var ErrOutput = errors.New("output folder not written")
+
+// Stats describe one rebuild.
+type Stats struct {
+	Seen      int // article files found
+	Published int
+	Skipped   int // files that could not be published as they are now
+	Duration  time.Duration
+}
+
+// Builder turns the articles folder into snapshots, writes them to the
+// output folder and holds the current one for the server. Rebuilds are
+// serialised; Current may be called from any goroutine.
+type Builder struct {
+	cfg   Config
+	lib   *library
+	disk  *disk
+	pages map[string]pageCache // by slug
+	cur   atomic.Pointer[Snapshot]
+
+	mu         sync.Mutex // one rebuild at a time
+	diskFailed bool       // the last write left the output folder behind
+}
+
+type pageCache struct {
+	art  *Article
+	file *File
+}
+
+// NewBuilder checks the folders and prepares the first build. The articles
+// folder is created if it is missing.
+func NewBuilder(cfg Config) (*Builder, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Loc == nil {
+		cfg.Loc = time.UTC
+	}
+	for _, s := range []*string{&cfg.Title, &cfg.Description, &cfg.Author} {
+		*s = oneLine(xmlSafe(*s))
+	}
+	if err := os.MkdirAll(cfg.ArticlesDir, 0o755); err != nil {
+		return nil, fmt.Errorf("articles folder: %w", err)
+	}
+	if info, err := os.Stat(cfg.ArticlesDir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("articles folder %s is not a folder", cfg.ArticlesDir)
+	}
+	d, err := openDisk(cfg.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	state, _ := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
+	b := &Builder{cfg: cfg, disk: d, pages: map[string]pageCache{}}
+	b.lib = &library{
+		dir:     cfg.ArticlesDir,
+		opt:     ParseOptions{BaseURL: cfg.BaseURL, Loc: cfg.Loc},
+		history: newHistory(state),
+		entries: map[string]*entry{},
+		report:  b.report,
+	}
+	return b, nil
+}
+
+func (b *Builder) report(path, reason string, warning bool) {
+	file := filepath.Join(b.cfg.ArticlesDir, filepath.FromSlash(path))
+	if warning {
+		b.cfg.Log.Warn("article", "file", file, "warning", reason)
+	} else {
+		b.cfg.Log.Warn("article skipped", "file", file, "reason", reason)
+	}
+}
+
+// Current is the snapshot being served, nil before the first build.
+func (b *Builder) Current() *Snapshot { return b.cur.Load() }
+
+// Build rescans the whole articles folder and publishes the result.
+func (b *Builder) Build() (Stats, error) { return b.Rebuild(nil) }
+
+// Rebuild looks again at the given paths (files or folders, relative to the
+// articles folder; nil for all of it), then renders and publishes a new
+// snapshot. The snapshot is served even if writing it to disk fails; the
+// error says which files could not be written, and the next rebuild tries
+// them again.
+func (b *Builder) Rebuild(paths []string) (Stats, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	start := time.Now()
+	if paths == nil {
+		paths = []string{""}
+	}
+	for _, rel := range paths {
+		if err := b.refresh(rel); err != nil {
+			return Stats{}, err
+		}
+	}
+	list, skipped := b.lib.articles()
+	snap, err := b.render(list)
+	if err != nil {
+		return Stats{}, err
+	}
+	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(list), Skipped: skipped, Duration: time.Since(start)}
+	b.cur.Store(snap)
+	err = b.writeDisk(snap)
+	snap.Stats.Duration = time.Since(start)
+	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,
+		"skipped", snap.Stats.Skipped, "duration", snap.Stats.Duration.Round(time.Microsecond))
+	return snap.Stats, err
+}
+
+// refresh brings the library up to date below rel.
+func (b *Builder) refresh(rel string) error {
+	files, err := b.lib.scan(rel)
+	if err != nil {
+		if rel != "" && errors.Is(err, fs.ErrNotExist) {
+			files = nil // a file or folder that went away
+		} else {
+			return fmt.Errorf("articles folder: %w", unwrapPath(err))
+		}
+	}
+	var progress func()
+	if b.cfg.Progress {
+		p := startProgress(len(files))
+		defer p.stop()
+		progress = p.tick
+	}
+	b.lib.update(rel, files, progress)
+	return nil
+}
+
+// render makes the snapshot of a list of articles, reusing the pages and
+// files of the previous snapshot where the bytes did not change.
+func (b *Builder) render(list []*Article) (*Snapshot, error) {
+	prev := b.Current()
+	now := b.cfg.Now()
+	old := func(name string) *File {
+		if prev != nil {
+			return prev.Files[name]
+		}
+		return nil
+	}
+	files := make(map[string]*File, len(list)+4)
+	pages := make(map[string]pageCache, len(list))
+	for _, a := range list {
+		name := PagePath(a.Slug)
+		if c, ok := b.pages[a.Slug]; ok && c.art == a {
+			files[name], pages[a.Slug] = c.file, c
+			continue
+		}
+		body, err := b.cfg.Page(a)
+		if err != nil {
+			return nil, fmt.Errorf("page of %s: %w", a.Path, err)
+		}
+		f := b.newFile(name, body, old(name), now)
+		files[name], pages[a.Slug] = f, pageCache{a, f}
+	}
+	b.pages = pages
+	rss, atom, jsonFeed, err := b.cfg.Feeds(list)
+	if err != nil {
+		return nil, err
+	}
+	index, err := b.cfg.Index(list)
+	if err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed, IndexFile: index} {
+		f := b.newFile(name, body, old(name), now)
+		f.Gzip() // feeds are what readers poll: compress once, now
+		files[name] = f
+	}
+	return &Snapshot{Files: files}, nil
+}
+
+// newFile is newFile, but on the first build an identical file already in
+// the output folder lends its date.
+func (b *Builder) newFile(name string, body []byte, prev *File, now time.Time) *File {
+	f := newFile(name, body, prev, now)
+	if prev == nil && b.Current() == nil {
+		f = b.disk.adopt(name, f)
+	}
+	return f
+}
+
+// writeDisk mirrors the snapshot into the output folder and saves the
+// history of "updated" dates beside it.
+func (b *Builder) writeDisk(snap *Snapshot) error {
+	state := b.lib.history.state(func(p string) bool { return b.lib.entries[p] != nil })
+	errs := b.disk.write(snap.Files, map[string][]byte{StateFile: state})
+	for _, err := range errs {
+		b.cfg.Log.Error("output", "error", err)
+	}
+	b.diskFailed = len(errs) > 0
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %d files not written, first: %w", ErrOutput, len(errs), errs[0])
+	}
+	return nil
+}
+
+// RetryDisk writes the current snapshot again if the last write failed.
+func (b *Builder) RetryDisk() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.diskFailed || b.Current() == nil {
+		return nil
+	}
+	return b.writeDisk(b.Current())
+}

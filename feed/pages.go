@@ -1,0 +1,81 @@
+package feed
+
+import (
+	"bytes"
+	"html/template"
+	"time"
+)
+
+var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"date": func(t time.Time) string { return t.Format("2 January 2006") },
+	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
+}).Parse(`
+{{define "head"}}<!DOCTYPE html>
+<html{{with .Site.Lang}} lang="{{.}}"{{end}}>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<link rel="alternate" type="application/rss+xml" title="{{.Site.Title}} (RSS)" href="{{.Links.RSS}}">
+<link rel="alternate" type="application/atom+xml" title="{{.Site.Title}} (Atom)" href="{{.Links.Atom}}">
+<link rel="alternate" type="application/feed+json" title="{{.Site.Title}} (JSON Feed)" href="{{.Links.JSON}}">
+<style>body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:1.05rem/1.6 system-ui,sans-serif}time{color:#666}</style>
+</head>
+<body>
+{{end}}
+{{define "index"}}{{template "head" .}}<header><h1>{{.Site.Title}}</h1>{{with .Site.Description}}<p>{{.}}</p>{{end}}
+<p>Subscribe: <a href="{{.Links.RSS}}">RSS</a> · <a href="{{.Links.Atom}}">Atom</a> · <a href="{{.Links.JSON}}">JSON Feed</a></p></header>
+<main><ul>
+{{range .Articles}}<li><a href="{{$.Site.Permalink .}}">{{.Title}}</a> <time datetime="{{iso .Published}}">{{date .Published}}</time></li>
+{{end}}</ul></main>
+</body>
+</html>
+{{end}}
+{{define "page"}}{{template "head" .}}<header><p><a href="{{.Site.BaseURL}}">{{.Site.Title}}</a></p></header>
+<main><article>
+<h1>{{.Article.Title}}</h1>
+<p><time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time>{{with .Article.Author}} · {{.}}{{end}}{{range .Article.Tags}} · <span class="tag">{{.}}</span>{{end}}</p>
+{{.Body}}
+</article></main>
+</body>
+</html>
+{{end}}
+`))
+
+type feedLinks struct{ RSS, Atom, JSON string }
+
+type pageData struct {
+	Site     Site
+	Links    feedLinks
+	Title    string
+	Articles []*Article
+	Article  *Article
+	Body     template.HTML
+}
+
+func (s Site) pageData(title string) pageData {
+	return pageData{Site: s, Title: title, Links: feedLinks{s.url(RSSFile), s.url(AtomFile), s.url(JSONFile)}}
+}
+
+// Index renders index.html: every published article, newest first.
+func (s Site) Index(list []*Article) ([]byte, error) {
+	d := s.pageData(s.Title)
+	d.Articles = list
+	return execute("index", d)
+}
+
+// Page renders one article's page.
+func (s Site) Page(a *Article) ([]byte, error) {
+	d := s.pageData(a.Title + " · " + s.Title)
+	d.Article = a
+	d.Body = template.HTML(a.HTML) // sanitised by renderBody
+	return execute("page", d)
+}
+
+func execute(name string, d pageData) ([]byte, error) {
+	var b bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&b, name, d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

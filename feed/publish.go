@@ -1,0 +1,219 @@
+package feed
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// tempPrefix marks files being written; any left by a crash are removed at
+// start.
+const tempPrefix = ".dropfeed-tmp-"
+
+// disk mirrors snapshots into the output folder. Each file is written to a
+// temporary file beside it, flushed to disk, then renamed over the old one,
+// so a reader of the folder sees the old file or the new one, never a part.
+// Pages are renamed before the feeds and index that link to them.
+type disk struct {
+	dir     string
+	written map[string]*File  // what the folder holds, as far as we know
+	extra   map[string][]byte // the same for files that are not served
+}
+
+// openDisk prepares the output folder: it is created if missing, and temporary
+// files left by an earlier run are removed.
+func openDisk(dir string) (*disk, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+			err = os.Remove(p)
+		}
+		return err
+	})
+	return &disk{dir: dir, written: map[string]*File{}, extra: map[string][]byte{}}, err
+}
+
+// adopt looks at what an earlier run left in the folder: a file whose bytes
+// equal the new output keeps its date (so Last-Modified survives restarts)
+// and is not written again.
+func (d *disk) adopt(name string, f *File) *File {
+	p := filepath.Join(d.dir, filepath.FromSlash(name))
+	info, err := os.Stat(p)
+	if err != nil || info.Size() != int64(len(f.Body)) {
+		return f
+	}
+	old, err := os.ReadFile(p)
+	if err != nil || !bytes.Equal(old, f.Body) {
+		return f
+	}
+	f.ModTime = info.ModTime().UTC().Truncate(time.Second) // f is new: nobody else holds it yet
+	d.written[name] = f
+	return f
+}
+
+// write makes the folder hold exactly the snapshot's files (plus extra, files
+// that are written but not served). It returns one error per file that could
+// not be written; those are tried again on the next call.
+func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
+	var pages, top []string
+	for name, f := range files {
+		if d.written[name] == f {
+			continue
+		}
+		if strings.Contains(name, "/") {
+			pages = append(pages, name)
+		} else {
+			top = append(top, name)
+		}
+	}
+	slices.Sort(pages)
+	slices.Sort(top)
+	var errs []error
+	for _, batch := range [][]string{pages, top} {
+		errs = append(errs, d.replace(batch, func(name string) []byte { return files[name].Body }, func(name string) {
+			d.written[name] = files[name]
+		})...)
+	}
+	var names []string
+	for name, body := range extra {
+		if old, ok := d.extra[name]; !ok || !bytes.Equal(old, body) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	errs = append(errs, d.replace(names, func(name string) []byte { return extra[name] }, func(name string) {
+		d.extra[name] = extra[name]
+	})...)
+	errs = append(errs, d.removeStale(files)...)
+	return errs
+}
+
+// replace writes a batch of files atomically: every temporary file is written,
+// then one sync flushes them all (far cheaper than one fsync each), then each
+// is renamed into place and the folders are synced.
+func (d *disk) replace(names []string, body func(string) []byte, done func(string)) []error {
+	var errs []error
+	temps := make(map[string]string, len(names))
+	for _, name := range names {
+		tmp, err := d.writeTemp(name, body(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, name), unwrapPath(err)))
+			continue
+		}
+		temps[name] = tmp
+	}
+	if len(temps) == 0 {
+		return errs
+	}
+	if err := syncFS(d.dir); err != nil {
+		errs = append(errs, fmt.Errorf("sync %s: %w", d.dir, err))
+	}
+	dirs := map[string]bool{}
+	for _, name := range names {
+		tmp, ok := temps[name]
+		if !ok {
+			continue
+		}
+		final := filepath.Join(d.dir, filepath.FromSlash(name))
+		if err := os.Rename(tmp, final); err != nil {
+			os.Remove(tmp)
+			errs = append(errs, fmt.Errorf("write %s: %w", final, unwrapPath(err)))
+			continue
+		}
+		dirs[filepath.Dir(final)] = true
+		done(name)
+	}
+	for dir := range dirs {
+		syncDir(dir)
+	}
+	return errs
+}
+
+func (d *disk) writeTemp(name string, body []byte) (string, error) {
+	dir := filepath.Join(d.dir, filepath.FromSlash(path.Dir(name)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(body)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// removeStale deletes pages of articles that are gone, and folders left
+// empty by that. Only what dropfeed writes is touched: .html files under
+// articles/.
+func (d *disk) removeStale(files map[string]*File) []error {
+	var errs []error
+	for name := range d.written {
+		if _, ok := files[name]; !ok {
+			delete(d.written, name)
+		}
+	}
+	root := filepath.Join(d.dir, "articles")
+	var dirs []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			dirs = append(dirs, p)
+			return nil
+		}
+		name := filepath.ToSlash(strings.TrimPrefix(p, d.dir+string(filepath.Separator)))
+		if _, ok := files[name]; !ok && strings.HasSuffix(name, ".html") {
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, fmt.Errorf("remove %s: %w", p, unwrapPath(err)))
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("clean %s: %w", root, unwrapPath(err)))
+	}
+	for _, dir := range slices.Backward(dirs) {
+		if dir != root {
+			os.Remove(dir) // only succeeds when empty
+		}
+	}
+	return errs
+}
+
+func syncFS(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		f.Sync()
+		f.Close()
+	}
+}

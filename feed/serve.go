@@ -1,0 +1,69 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Serve builds once, then watches the articles folder and serves the output
+// on ln until ctx ends, when it stops accepting, lets requests in flight
+// finish (up to five seconds) and returns.
+func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
+	if _, err := b.First(); err != nil && !errors.Is(err, ErrOutput) {
+		return err // an output folder that cannot be written yet is retried
+	}
+	srv := NewServer(ln.Addr().String(), Handler(b.Current))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var watchErr error
+	wg.Go(func() {
+		if watchErr = b.Watch(ctx); watchErr != nil {
+			cancel()
+		}
+	})
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	b.cfg.Log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "base_url", b.cfg.BaseURL.String())
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		cancel()
+		wg.Wait()
+		return err
+	}
+	shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	err := srv.Shutdown(shut)
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, watchErr)
+}
+
+// First is the first build of a run: it fails if nothing could be
+// published, or, with Strict, if any article was skipped. A build that could
+// not write every output file still counts for serving, and is reported.
+func (b *Builder) First() (Stats, error) {
+	st, err := b.Build()
+	if b.Current() == nil {
+		return st, err
+	}
+	if b.cfg.Strict && st.Skipped > 0 {
+		return st, &StrictError{Skipped: st.Skipped}
+	}
+	return st, err
+}
+
+// StrictError is a build with -strict that had to skip articles.
+type StrictError struct{ Skipped int }
+
+func (e *StrictError) Error() string {
+	return fmt.Sprintf("strict: %d article(s) skipped", e.Skipped)
+}

@@ -1,0 +1,304 @@
+package feed
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// IsArticleName reports whether a file name is one dropfeed reads: .md,
+// .markdown or .txt, and not hidden, an editor's leftover or a partial
+// download.
+func IsArticleName(name string) bool {
+	if ignoredName(name) {
+		return false
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".md", ".markdown", ".txt":
+		return true
+	}
+	return false
+}
+
+// ignoredName is true for hidden names and the temporary files editors,
+// downloaders and sync tools leave while they work.
+func ignoredName(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") ||
+		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) {
+		return true
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload":
+		return true
+	}
+	return false
+}
+
+// entry is what is known of one article file.
+type entry struct {
+	size    int64
+	modTime time.Time
+	hash    [32]byte
+	art     *Article // the last version that parsed, nil if none ever did
+	failure string   // why the current bytes are not published, "" if they are
+	slug    string   // forced slug when the derived one clashed
+}
+
+// library holds every article file under the articles folder and the last
+// good version of each. Only files whose size, modification time or bytes
+// changed are read and parsed again.
+type library struct {
+	dir     string
+	opt     ParseOptions
+	history *history
+	entries map[string]*entry // by path relative to dir, slash-separated
+	report  func(path, reason string, warning bool)
+}
+
+// found is a file seen on disk, not yet read.
+type found struct {
+	rel     string
+	size    int64
+	modTime time.Time
+}
+
+// scan walks the folder below rel ("" for all of it) and returns every
+// article file in it. Symbolic links are followed only to regular files
+// inside the articles folder; skipped files are reported.
+func (l *library) scan(rel string) ([]found, error) {
+	root := filepath.Join(l.dir, filepath.FromSlash(rel))
+	var out []found
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			l.report(l.rel(p), err.Error(), false)
+			return nil
+		}
+		if p != root && ignoredName(d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !IsArticleName(d.Name()) {
+			return nil
+		}
+		r := l.rel(p)
+		info, err := l.stat(p, d)
+		if err != nil {
+			l.report(r, err.Error(), false)
+			return nil
+		}
+		out = append(out, found{r, info.Size(), info.ModTime()})
+		return nil
+	})
+	return out, err
+}
+
+func (l *library) rel(p string) string {
+	r, err := filepath.Rel(l.dir, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+// stat gives the file an article is read from, refusing anything but a
+// regular file inside the articles folder.
+func (l *library) stat(p string, d fs.DirEntry) (fs.FileInfo, error) {
+	info, err := d.Info()
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, fmt.Errorf("symbolic link leads nowhere: %w", unwrapPath(err))
+		}
+		root, err := filepath.EvalSymlinks(l.dir)
+		if err != nil {
+			return nil, err
+		}
+		if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return nil, errors.New("symbolic link leads outside the articles folder: not followed")
+		}
+		if info, err = os.Stat(target); err != nil {
+			return nil, unwrapPath(err)
+		}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if info.Size() > MaxArticleSize {
+		return nil, fmt.Errorf("file is %d bytes, over the %d MiB limit", info.Size(), MaxArticleSize>>20)
+	}
+	return info, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// update brings the library in line with what scan found below rel: new and
+// changed files are read and parsed (in parallel), files no longer there are
+// forgotten. progress, if not nil, is told of each file done.
+func (l *library) update(rel string, files []found, progress func()) {
+	seen := make(map[string]bool, len(files))
+	var todo []found
+	for _, f := range files {
+		seen[f.rel] = true
+		e := l.entries[f.rel]
+		if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime) {
+			todo = append(todo, f)
+		}
+	}
+	for p := range l.entries {
+		if under(p, rel) && !seen[p] {
+			delete(l.entries, p)
+		}
+	}
+	results := make([]*entry, len(todo))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for i := range work {
+				results[i] = l.load(todo[i], l.entries[todo[i].rel])
+				if progress != nil {
+					progress()
+				}
+			}
+		})
+	}
+	for i := range todo {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for i, f := range todo {
+		l.entries[f.rel] = results[i]
+	}
+}
+
+// under reports whether path p lies in folder dir ("" is the whole tree).
+func under(p, dir string) bool {
+	return dir == "" || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// load reads and parses one file. A file that fails keeps the last good
+// version it had (prev); the failure is reported once, when it is seen.
+func (l *library) load(f found, prev *entry) *entry {
+	e := &entry{size: f.size, modTime: f.modTime}
+	if prev != nil {
+		e.art, e.slug = prev.art, prev.slug
+	}
+	data, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	if err != nil {
+		e.failure = err.Error()
+		l.report(f.rel, e.failure, false)
+		return e
+	}
+	e.hash = sha256.Sum256(data)
+	if prev != nil && prev.hash == e.hash && prev.failure == "" && prev.art != nil && !prev.art.Undated {
+		return e // touched, not changed
+	}
+	opt := l.opt
+	opt.Slug = e.slug
+	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: f.modTime}, opt)
+	if err != nil {
+		e.failure = err.Error()
+		if e.art != nil {
+			e.failure += " (the last good version stays published)"
+		}
+		l.report(f.rel, e.failure, false)
+		return e
+	}
+	for _, w := range warnings {
+		l.report(f.rel, w, true)
+	}
+	l.history.stamp(&a, e.hash, f.modTime)
+	e.art = &a
+	return e
+}
+
+// readLimited reads a whole file of at most MaxArticleSize bytes, without
+// blocking on anything that is not a regular file.
+func readLimited(p string) ([]byte, error) {
+	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, MaxArticleSize+1))
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if len(data) > MaxArticleSize {
+		return nil, fmt.Errorf("file is over the %d MiB limit", MaxArticleSize>>20)
+	}
+	return data, nil
+}
+
+// articles gives the published articles, newest first, with clashing slugs
+// settled: the first path in order keeps the slug, the others get one made
+// unique by a hash of their path (their pages are then parsed again so their
+// own links resolve against the right address).
+func (l *library) articles() (list []*Article, skipped int) {
+	paths := make([]string, 0, len(l.entries))
+	for p, e := range l.entries {
+		if e.failure != "" {
+			skipped++
+		}
+		if e.art != nil && !e.art.Draft {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	taken := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		e := l.entries[p]
+		if taken[e.art.Slug] {
+			e.slug = SlugOf(p, "") + "-" + shortHash(p)
+			e.hash = [32]byte{} // parse again, with the forced slug
+			fixed := l.load(found{p, e.size, e.modTime}, e)
+			if fixed.art == nil || taken[fixed.art.Slug] {
+				continue
+			}
+			l.entries[p] = fixed
+			e = fixed
+		}
+		taken[e.art.Slug] = true
+		list = append(list, e.art)
+	}
+	Newest(list)
+	return list, skipped
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("%x", h[:4])
+}

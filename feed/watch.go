@@ -1,0 +1,212 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Quiet is how long a path must see no events before it is read: a burst of
+// events (an editor's save, a copy in several writes) becomes one rebuild.
+const Quiet = 20 * time.Millisecond
+
+// events is where the watcher's notifications come from: an fsnotify
+// watcher, or a test's stand-in.
+type events struct {
+	Events <-chan fsnotify.Event
+	Errors <-chan error
+	Add    func(dir string) error
+	Remove func(dir string) error
+	List   func() []string
+}
+
+// Watch rebuilds whenever something changes in the articles folder, until
+// ctx ends. Sub-folders are watched as they appear; if the folder itself is
+// removed or renamed, watching resumes when it is back; if the kernel drops
+// events, the whole folder is read again.
+func (b *Builder) Watch(ctx context.Context) error {
+	fsw, err := fsnotify.NewBufferedWatcher(4096)
+	if err != nil {
+		return err
+	}
+	defer fsw.Close()
+	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, List: fsw.WatchList}
+	w := &watcher{b: b, src: src, root: filepath.Clean(b.cfg.ArticlesDir)}
+	if err := w.addTree(w.root); err != nil {
+		return err
+	}
+	// Anything that changed between the first build and the watches being
+	// in place is caught by one more look.
+	w.full = true
+	w.run(ctx)
+	return nil
+}
+
+type watcher struct {
+	b       *Builder
+	src     events
+	root    string
+	pending map[string]time.Time // relative path → last event
+	full    bool                 // read the whole folder again
+	gone    bool                 // the folder itself is missing
+}
+
+func (w *watcher) run(ctx context.Context) {
+	w.pending = map[string]time.Time{}
+	done := make(chan struct{}, 1)
+	busy := false
+	timer := time.NewTimer(0)
+	retry := time.NewTicker(2 * time.Second)
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if busy {
+				<-done
+			}
+			return
+		case ev, ok := <-w.src.Events:
+			if !ok {
+				return
+			}
+			w.event(ev)
+		case err, ok := <-w.src.Errors:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.b.cfg.Log.Warn("watch: events were lost; reading the whole folder again")
+				w.full = true
+			} else {
+				w.b.cfg.Log.Error("watch", "error", err)
+			}
+		case <-done:
+			busy = false
+		case <-retry.C:
+			if w.gone {
+				w.comeBack()
+			} else if !busy {
+				if err := w.b.RetryDisk(); err != nil {
+					w.b.cfg.Log.Error("output still not writable", "error", err)
+				}
+			}
+		case <-timer.C:
+		}
+		if busy || w.gone {
+			continue
+		}
+		batch, wait := w.ready(time.Now())
+		if batch != nil {
+			busy = true
+			go func() {
+				if _, err := w.b.Rebuild(batch); err != nil {
+					w.b.cfg.Log.Error("rebuild", "error", err)
+				}
+				done <- struct{}{}
+			}()
+		} else if wait > 0 {
+			timer.Reset(wait)
+		}
+	}
+}
+
+// event records one notification.
+func (w *watcher) event(ev fsnotify.Event) {
+	if ev.Op == fsnotify.Chmod {
+		return
+	}
+	name := filepath.Clean(ev.Name)
+	if name == w.root {
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+			w.b.cfg.Log.Warn("watch: the articles folder is gone; waiting for it to come back", "folder", w.root)
+			for _, d := range w.src.List() {
+				w.src.Remove(d) // a renamed folder would still report under the old name
+			}
+			w.gone = true
+		}
+		return
+	}
+	rel, err := filepath.Rel(w.root, name)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return
+	}
+	rel = filepath.ToSlash(rel)
+	for _, seg := range strings.Split(rel, "/") {
+		if ignoredName(seg) {
+			return
+		}
+	}
+	if ev.Has(fsnotify.Create) {
+		if info, err := os.Lstat(name); err == nil && info.IsDir() {
+			w.addTree(name) // a new or moved-in folder, files and all
+		}
+	}
+	w.pending[rel] = time.Now()
+}
+
+// comeBack checks whether the articles folder is back, and if so watches it
+// again and reads all of it.
+func (w *watcher) comeBack() {
+	if info, err := os.Stat(w.root); err != nil || !info.IsDir() {
+		return
+	}
+	if err := w.addTree(w.root); err != nil {
+		return
+	}
+	w.b.cfg.Log.Info("watch: the articles folder is back", "folder", w.root)
+	w.gone, w.full = false, true
+}
+
+// addTree watches dir and every folder below it, but hidden ones and
+// symbolic links.
+func (w *watcher) addTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != w.root && ignoredName(d.Name()) {
+			return fs.SkipDir
+		}
+		if err := w.src.Add(p); err != nil {
+			w.b.cfg.Log.Error("watch", "folder", p, "error", err)
+		}
+		return nil
+	})
+}
+
+// ready takes the paths that have been quiet long enough. It returns nil and
+// how long to wait when none is ready yet.
+func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
+	if w.full {
+		w.full = false
+		clear(w.pending)
+		return []string{""}, 0
+	}
+	var batch []string
+	wait := time.Duration(0)
+	for p, t := range w.pending {
+		if left := Quiet - now.Sub(t); left > 0 {
+			if wait == 0 || left < wait {
+				wait = left
+			}
+			continue
+		}
+		batch = append(batch, p)
+		delete(w.pending, p)
+	}
+	slices.Sort(batch)
+	return batch, wait
+}

@@ -1,0 +1,165 @@
+// Command dropfeed publishes a folder of articles as RSS, Atom and JSON feeds
+// and serves them, rebuilding as soon as an article file changes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // -tz works on machines without a zone database
+
+	"dropfeed/feed"
+)
+
+const usage = `Usage:
+  dropfeed [flags]         build, then watch the articles and serve the feeds
+  dropfeed build [flags]   build the output folder once and exit
+
+Every flag can also be set as DROPFEED_<NAME> (for example DROPFEED_BASE_URL);
+a flag on the command line wins.
+
+Flags:
+`
+
+func main() {
+	cmd, args := "serve", os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd != "serve" && cmd != "build" {
+		fail(2, fmt.Errorf("unknown command %q (want build, or none to serve)", cmd))
+	}
+	cfg, err := configure(args)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fail(2, err)
+	}
+	b, err := feed.NewBuilder(cfg)
+	if err != nil {
+		fail(2, err)
+	}
+	if cmd == "build" {
+		if _, err := b.First(); err != nil {
+			fail(1, err)
+		}
+		return
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fail(2, fmt.Errorf("-addr %s: %w", cfg.Addr, errors.Unwrap(err)))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := b.Serve(ctx, ln); err != nil {
+		fail(1, err)
+	}
+}
+
+func fail(code int, err error) {
+	fmt.Fprintln(os.Stderr, "dropfeed:", err)
+	os.Exit(code)
+}
+
+// configure reads the flags, then DROPFEED_* variables for flags not given.
+func configure(args []string) (feed.Config, error) {
+	fs := flag.NewFlagSet("dropfeed", flag.ContinueOnError)
+	articles := fs.String("articles", "articles", "folder of article `files`")
+	out := fs.String("out", "out", "output `folder`")
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to serve on")
+	baseURL := fs.String("base-url", "", "public `URL` of the site, used in links and ids (default http://<addr>/)")
+	title := fs.String("title", "dropfeed", "feed `title`")
+	description := fs.String("description", "Articles published with dropfeed", "feed `description`")
+	author := fs.String("author", "", "feed `author`, for articles that name none")
+	lang := fs.String("lang", "en", "`language` of the articles (BCP 47, e.g. en, de-CH)")
+	limit := fs.Int("limit", 50, "`entries` per feed, newest first")
+	tz := fs.String("tz", "UTC", "time `zone` for dates written without one (e.g. Europe/Berlin)")
+	strict := fs.Bool("strict", false, "fail when any article is skipped")
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var quiet strings.Builder
+	fs.SetOutput(&quiet) // flag's own error message is replaced by ours
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fs.Usage()
+		}
+		return feed.Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return feed.Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "DROPFEED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && !given[f.Name] && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return feed.Config{}, envErr
+	}
+
+	cfg := feed.Config{
+		ArticlesDir: *articles,
+		OutDir:      *out,
+		Addr:        *addr,
+		Strict:      *strict,
+		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Progress:    isTerminal(os.Stderr),
+	}
+	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return cfg, fmt.Errorf("-addr %q: want host:port, such as 127.0.0.1:8080", *addr)
+	}
+	if *baseURL == "" {
+		*baseURL = "http://" + *addr + "/"
+	}
+	u, err := url.Parse(*baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("-base-url %q: want an absolute http or https URL, such as https://example.com/blog/", *baseURL)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
+	cfg.BaseURL = u
+	if cfg.Loc, err = time.LoadLocation(*tz); err != nil {
+		return cfg, fmt.Errorf("-tz %q: not a known time zone (try UTC or Europe/Berlin)", *tz)
+	}
+	if *limit < 1 {
+		return cfg, fmt.Errorf("-limit %d: want at least 1", *limit)
+	}
+	if *lang != "" && !langTag.MatchString(*lang) {
+		return cfg, fmt.Errorf("-lang %q: want a language tag such as en or de-CH", *lang)
+	}
+	if strings.TrimSpace(*title) == "" {
+		return cfg, errors.New("-title: must not be empty")
+	}
+	return cfg, nil
+}
+
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
