@@ -35,16 +35,17 @@ func renderBody(body string, page *url.URL) (string, error) {
 	if err := markdown.Convert([]byte(body), &raw); err != nil {
 		return "", err
 	}
-	safe := policy.SanitizeBytes(raw.Bytes())
-	return absolutize(safe, page), nil
+	// Links are made absolute first, so "#part" and "other.html" are judged
+	// by the policy as the addresses a reader will follow.
+	return policy.Sanitize(absolutize(raw.Bytes(), page)), nil
 }
 
-// urlAttrs are the attributes that hold an address in the HTML the policy lets
-// through.
+// urlAttrs are the attributes that hold an address in the HTML the policy
+// lets through.
 var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true}
 
-// absolutize rewrites every address attribute of sanitised HTML so it is
-// absolute, resolved against page.
+// absolutize rewrites every address attribute of HTML so it is absolute,
+// resolved against page.
 func absolutize(safe []byte, page *url.URL) string {
 	var out strings.Builder
 	out.Grow(len(safe) + len(safe)/8)

@@ -63,7 +63,7 @@ func looksBinary(b []byte) bool {
 			ctl++
 		}
 	}
-	return nul*100 > len(head) || (nul+ctl)*10 > len(head)
+	return (nul >= 4 && nul*100 > len(head)) || (nul+ctl >= 8 && (nul+ctl)*10 > len(head))
 }
 
 // xmlSafe drops every character that XML 1.0 forbids (C0 controls but tab
