@@ -2,6 +2,8 @@ package feed
 
 import (
 	"encoding/xml"
+	"html"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -9,13 +11,14 @@ import (
 
 // atomDoc is gorilla/feeds' Atom feed with what it lacks: xml:lang, a self
 // link beside the alternate one, a generator, categories, published dates,
-// a plain-text summary and an author on the feed for entries that have none.
+// titles and summaries that stay plain text, and an author on the feed for
+// entries that have none.
 type atomDoc struct {
 	XMLName   xml.Name         `xml:"feed"`
 	Xmlns     string           `xml:"xmlns,attr"`
 	Lang      string           `xml:"xml:lang,attr,omitempty"`
-	Title     string           `xml:"title"`
-	Subtitle  string           `xml:"subtitle,omitempty"`
+	Title     *atomText        `xml:"title"`
+	Subtitle  *atomText        `xml:"subtitle"`
 	ID        string           `xml:"id"`
 	Updated   string           `xml:"updated"`
 	Links     []feeds.AtomLink `xml:"link"`
@@ -26,15 +29,35 @@ type atomDoc struct {
 
 type atomEntry struct {
 	XMLName    xml.Name         `xml:"entry"`
-	Title      string           `xml:"title"`
+	Title      *atomText        `xml:"title"`
 	Links      []feeds.AtomLink `xml:"link"`
 	ID         string           `xml:"id"`
 	Published  string           `xml:"published"`
 	Updated    string           `xml:"updated"`
 	Author     *feeds.AtomAuthor
 	Categories []atomCategory `xml:"category"`
-	Summary    *feeds.AtomSummary
+	Summary    *atomText      `xml:"summary"`
 	Content    *feeds.AtomContent
+}
+
+// atomText is an Atom text construct holding plain text. Text with markup
+// characters goes as escaped HTML: in type="text" a literal "<b>" is valid,
+// but validators flag it and some readers render it.
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+// plainAtomText is the text construct of plain text s; nil (the element
+// left out) when s is empty. Titles never are.
+func plainAtomText(s string) *atomText {
+	switch {
+	case s == "":
+		return nil
+	case strings.ContainsAny(s, "<&"):
+		return &atomText{Type: "html", Body: html.EscapeString(s)}
+	}
+	return &atomText{Type: "text", Body: s}
 }
 
 type atomCategory struct {
@@ -52,8 +75,8 @@ func (s Site) atom(f *feeds.Feed, list []*Article) ([]byte, error) {
 	doc := &atomDoc{
 		Xmlns:    af.Xmlns,
 		Lang:     s.Lang,
-		Title:    af.Title,
-		Subtitle: af.Subtitle,
+		Title:    plainAtomText(af.Title),
+		Subtitle: plainAtomText(af.Subtitle),
 		ID:       s.BaseURL.String(),
 		Updated:  f.Updated.Format(time.RFC3339),
 		Links: []feeds.AtomLink{
@@ -66,16 +89,14 @@ func (s Site) atom(f *feeds.Feed, list []*Article) ([]byte, error) {
 	for i, e := range af.Entries {
 		a := list[i]
 		ent := atomEntry{
-			Title:     e.Title,
+			Title:     plainAtomText(a.Title),
 			Links:     []feeds.AtomLink{{Href: s.Permalink(a), Rel: "alternate", Type: "text/html"}},
 			ID:        s.atomID(a),
 			Published: a.Published.Format(time.RFC3339),
 			Updated:   a.Updated.Format(time.RFC3339),
 			Author:    e.Author,
+			Summary:   plainAtomText(a.Summary),
 			Content:   e.Content,
-		}
-		if a.Summary != "" {
-			ent.Summary = &feeds.AtomSummary{Content: a.Summary, Type: "text"}
 		}
 		for _, t := range a.Tags {
 			ent.Categories = append(ent.Categories, atomCategory{Term: t})

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"encoding/xml"
+	"html"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -56,7 +57,7 @@ func (s Site) rss(f *feeds.Feed, list []*Article) ([]byte, error) {
 		Channel: rssChannel{
 			Title:         ch.Title,
 			Link:          ch.Link,
-			Description:   ch.Description,
+			Description:   html.EscapeString(ch.Description),
 			Self:          atomLink{Href: s.url(RSSFile), Rel: "self", Type: "application/rss+xml"},
 			Language:      s.Lang,
 			Creator:       s.Author,
@@ -68,6 +69,9 @@ func (s Site) rss(f *feeds.Feed, list []*Article) ([]byte, error) {
 	for i, it := range ch.Items {
 		a := list[i]
 		it.Author = "" // RSS wants an e-mail address there; names go to dc:creator
+		// Readers take a description as HTML: escape the plain summary so a
+		// literal "<b>" or "&amp;" shows as written.
+		it.Description = html.EscapeString(a.Summary)
 		it.PubDate = a.Published.Format(time.RFC1123Z)
 		doc.Channel.Items = append(doc.Channel.Items, rssItem{RssItem: it, Creator: a.Author, Categories: a.Tags})
 	}
