@@ -71,6 +71,7 @@ type found struct {
 	rel     string
 	size    int64
 	modTime time.Time
+	err     error // why it cannot be read at all (not a regular file, too big)
 }
 
 // scan walks the folder below rel ("" for all of it) and returns every
@@ -99,10 +100,10 @@ func (l *library) scan(rel string) ([]found, error) {
 		r := l.rel(p)
 		info, err := l.stat(p, d)
 		if err != nil {
-			l.report(r, err.Error(), false)
+			out = append(out, found{rel: r, err: err})
 			return nil
 		}
-		out = append(out, found{r, info.Size(), info.ModTime()})
+		out = append(out, found{rel: r, size: info.Size(), modTime: info.ModTime()})
 		return nil
 	})
 	return out, err
@@ -165,7 +166,9 @@ func (l *library) update(rel string, files []found, progress func()) {
 	for _, f := range files {
 		seen[f.rel] = true
 		e := l.entries[f.rel]
-		if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime) {
+		if f.err != nil {
+			l.entries[f.rel] = l.unreadable(f, e)
+		} else if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime) {
 			todo = append(todo, f)
 		}
 	}
@@ -238,6 +241,23 @@ func (l *library) load(f found, prev *entry) *entry {
 	return e
 }
 
+// unreadable records a file that scan could not accept, reporting it only
+// when the reason is new; an earlier good version stays published.
+func (l *library) unreadable(f found, prev *entry) *entry {
+	e := &entry{size: -1, failure: f.err.Error()}
+	if prev != nil {
+		e.art, e.slug = prev.art, prev.slug
+		if prev.size < 0 && strings.HasPrefix(prev.failure, e.failure) {
+			return prev
+		}
+	}
+	if e.art != nil {
+		e.failure += " (the last good version stays published)"
+	}
+	l.report(f.rel, e.failure, false)
+	return e
+}
+
 // readLimited reads a whole file of at most MaxArticleSize bytes, without
 // blocking on anything that is not a regular file.
 func readLimited(p string) ([]byte, error) {
@@ -284,7 +304,7 @@ func (l *library) articles() (list []*Article, skipped int) {
 		if taken[e.art.Slug] {
 			e.slug = SlugOf(p, "") + "-" + shortHash(p)
 			e.hash = [32]byte{} // parse again, with the forced slug
-			fixed := l.load(found{p, e.size, e.modTime}, e)
+			fixed := l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
 			if fixed.art == nil || taken[fixed.art.Slug] {
 				continue
 			}

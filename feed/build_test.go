@@ -1,0 +1,436 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// logBuffer collects a test's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) lines(substr string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(l.b.String(), "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// testConfig is a configuration over temporary folders, logging into logs.
+func testConfig(t *testing.T, base string) (Config, *logBuffer) {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	return Config{
+		Site:        Site{BaseURL: u, Title: "Test feed", Description: "Testing", Author: "Tester", Lang: "en", Limit: 50},
+		ArticlesDir: filepath.Join(t.TempDir(), "articles"),
+		OutDir:      filepath.Join(t.TempDir(), "out"),
+		Loc:         time.UTC,
+		Log:         slog.New(slog.NewTextHandler(logs, nil)),
+	}, logs
+}
+
+func writeArticle(t *testing.T, dir, name, text string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func seedText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/seed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// checkWellFormed fails unless every XML token of doc decodes.
+func checkWellFormed(t *testing.T, name string, doc []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", name, err)
+		}
+	}
+}
+
+// parseFeeds parses the three feeds of a snapshot with gofeed.
+func parseFeeds(t *testing.T, files map[string][]byte) map[string]*gofeed.Feed {
+	t.Helper()
+	out := map[string]*gofeed.Feed{}
+	for _, name := range []string{RSSFile, AtomFile, JSONFile} {
+		if name != JSONFile {
+			checkWellFormed(t, name, files[name])
+		} else if !json.Valid(files[name]) {
+			t.Fatalf("%s is not valid JSON", name)
+		}
+		f, err := gofeed.NewParser().ParseString(string(files[name]))
+		if err != nil {
+			t.Fatalf("gofeed cannot parse %s: %v", name, err)
+		}
+		out[name] = f
+	}
+	return out
+}
+
+func snapshotBytes(s *Snapshot) map[string][]byte {
+	m := map[string][]byte{}
+	for name, f := range s.Files {
+		m[name] = f.Body
+	}
+	return m
+}
+
+func build(t *testing.T, cfg Config) *Builder {
+	t.Helper()
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSeedInEveryFormat(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "seed.txt", seedText(t))
+	b := build(t, cfg)
+	want := time.Date(2017, 5, 11, 0, 0, 0, 0, time.UTC)
+	for name, f := range parseFeeds(t, snapshotBytes(b.Current())) {
+		if len(f.Items) != 1 {
+			t.Fatalf("%s: %d items", name, len(f.Items))
+		}
+		it := f.Items[0]
+		if it.Title != seedTitle {
+			t.Errorf("%s: title %q", name, it.Title)
+		}
+		if it.PublishedParsed == nil || !it.PublishedParsed.Equal(want) {
+			t.Errorf("%s: published %v, want %v", name, it.PublishedParsed, want)
+		}
+		if it.Link != "https://example.com/articles/seed.html" || it.GUID != it.Link {
+			t.Errorf("%s: link %q guid %q", name, it.Link, it.GUID)
+		}
+		if !strings.Contains(it.Content, "<em>") || !strings.Contains(it.Content, `href="https://example.com/articles/seed.html"`) {
+			t.Errorf("%s: content lacks the italic quote or the absolute link", name)
+		}
+	}
+	// The files on disk are the snapshot's bytes.
+	for name, f := range b.Current().Files {
+		got, err := os.ReadFile(filepath.Join(cfg.OutDir, filepath.FromSlash(name)))
+		if err != nil || !bytes.Equal(got, f.Body) {
+			t.Errorf("out/%s differs from the snapshot (%v)", name, err)
+		}
+	}
+}
+
+// readTree is every file below dir, by relative path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	m := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		m[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestDeterministic(t *testing.T) {
+	articles := map[string]string{
+		"seed.txt":        seedText(t),
+		"a.md":            "---\ntitle: A & <b>\ndate: 2020-01-02\ntags: [x, y]\n---\nBody [link](b.html).\n",
+		"b.md":            "B\n---\n2020-01-02\n\nSame date as A.\n",
+		"sub/c.markdown":  "# C\n\n---\n11 May 2017\n\nSame date as the seed.\n",
+		"sub/deeper/d.md": "D\n---\n2021-03-04T05:06:07+02:00\n\nText.\n",
+	}
+	names := []string{"seed.txt", "a.md", "b.md", "sub/c.markdown", "sub/deeper/d.md"}
+	trees := make([]map[string][]byte, 2)
+	for i := range trees {
+		cfg, _ := testConfig(t, "https://example.com/")
+		for j := range names {
+			name := names[j]
+			if i == 1 {
+				name = names[len(names)-1-j] // the other order
+			}
+			writeArticle(t, cfg.ArticlesDir, name, articles[name])
+			time.Sleep(2 * time.Millisecond) // different modification times too
+		}
+		b := build(t, cfg)
+		first := readTree(t, cfg.OutDir)
+		for range 2 { // rebuilding changes nothing
+			if _, err := b.Build(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again := readTree(t, cfg.OutDir)
+		if len(again) != len(first) {
+			t.Fatalf("rebuild changed the file count: %d then %d", len(first), len(again))
+		}
+		for name := range first {
+			if !bytes.Equal(first[name], again[name]) {
+				t.Errorf("rebuild changed %s", name)
+			}
+		}
+		trees[i] = first
+	}
+	if len(trees[0]) != len(trees[1]) || len(trees[0]) < 9 {
+		t.Fatalf("file counts %d and %d", len(trees[0]), len(trees[1]))
+	}
+	for name, b := range trees[0] {
+		if !bytes.Equal(b, trees[1][name]) {
+			t.Errorf("%s differs between the two orders:\n%s\n---\n%s", name, b, trees[1][name])
+		}
+	}
+}
+
+func TestBadInputCostsOnlyItself(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	dir := cfg.ArticlesDir
+	writeArticle(t, dir, "seed.txt", seedText(t))
+	writeArticle(t, dir, "good.md", "Good\n---\n2020-01-01\n\nFine.\n")
+	writeArticle(t, dir, "empty.md", "")
+	writeArticle(t, dir, "binary.md", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00")
+	writeArticle(t, dir, "latin1.md", "Caf\xe9 cr\xe8me\n---\n2020-01-02\n\nTr\xe8s bien.\n")
+	writeArticle(t, dir, "controls.md", "Form\x0cfeed and N\x00UL\n---\n2020-01-03\n\nBody.\n")
+	writeArticle(t, dir, "huge.md", "Huge\n---\n2020-01-04\n\n"+strings.Repeat("a", 11<<20))
+	b := build(t, cfg)
+	snap := b.Current()
+	if snap.Stats.Seen != 7 || snap.Stats.Published != 4 || snap.Stats.Skipped != 3 {
+		t.Errorf("stats %+v, want 7 seen, 4 published, 3 skipped", snap.Stats)
+	}
+	for file, reason := range map[string]string{
+		"empty.md":  "file is empty",
+		"binary.md": "binary data",
+		"huge.md":   "over the 10 MiB limit",
+	} {
+		lines := logs.lines(filepath.Join(dir, file))
+		if len(lines) != 1 || !strings.Contains(lines[0], reason) || !strings.Contains(lines[0], "skipped") {
+			t.Errorf("log for %s: %q, want one skip line saying %q", file, lines, reason)
+		}
+	}
+	for file, reason := range map[string]string{
+		"latin1.md":   "invalid UTF-8",
+		"controls.md": "control characters removed",
+	} {
+		lines := logs.lines(filepath.Join(dir, file))
+		if len(lines) != 1 || !strings.Contains(lines[0], reason) {
+			t.Errorf("log for %s: %q, want one line saying %q", file, lines, reason)
+		}
+	}
+	titles := map[string]bool{}
+	for name, f := range parseFeeds(t, snapshotBytes(snap)) {
+		if len(f.Items) != 4 {
+			t.Errorf("%s: %d items, want 4", name, len(f.Items))
+		}
+		for _, it := range f.Items {
+			titles[it.Title] = true
+		}
+	}
+	for _, want := range []string{seedTitle, "Good", "Caf\uFFFD cr\uFFFDme", "Formfeed and NUL"} {
+		if !titles[want] {
+			t.Errorf("no entry titled %q in %v", want, titles)
+		}
+	}
+}
+
+func TestLimitAndDrafts(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	cfg.Limit = 3
+	for i := 1; i <= 5; i++ {
+		writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("p%d.md", i), fmt.Sprintf("Post %d\n---\n2020-01-0%d\n\nBody.\n", i, i))
+	}
+	writeArticle(t, cfg.ArticlesDir, "draft.md", "---\ntitle: Draft\ndate: 2030-01-01\ndraft: true\n---\nNot yet.\n")
+	b := build(t, cfg)
+	snap := b.Current()
+	for name, f := range parseFeeds(t, snapshotBytes(snap)) {
+		var got []string
+		for _, it := range f.Items {
+			got = append(got, it.Title)
+		}
+		if strings.Join(got, ",") != "Post 5,Post 4,Post 3" {
+			t.Errorf("%s holds %v, want the newest three", name, got)
+		}
+	}
+	index := string(snap.Files[IndexFile].Body)
+	for i := 1; i <= 5; i++ {
+		if !strings.Contains(index, fmt.Sprintf(">Post %d<", i)) || snap.Files[PagePath(fmt.Sprintf("p%d", i))] == nil {
+			t.Errorf("index or pages lack Post %d", i)
+		}
+	}
+	if strings.Contains(index, "Draft") || snap.Files[PagePath("draft")] != nil {
+		t.Error("the draft is published")
+	}
+	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
+		if !strings.Contains(index, `<link rel="alternate" type="`+typ+`"`) {
+			t.Errorf("index lacks autodiscovery for %s", typ)
+		}
+	}
+}
+
+// TestAtomicWrites reads out/rss.xml over and over while 200 rebuilds, each
+// with a changed article, replace it: every read must be a whole document.
+func TestAtomicWrites(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "seed.txt", seedText(t))
+	writeArticle(t, cfg.ArticlesDir, "changing.md", "Changing\n---\n2020-01-01\n\nVersion 0.\n")
+	b := build(t, cfg)
+	rss := filepath.Join(cfg.OutDir, RSSFile)
+	stop := make(chan struct{})
+	var reads, versions int
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		seen := map[string]bool{}
+		for i := 0; i < 1_000_000; i++ {
+			select {
+			case <-stop:
+				versions = len(seen)
+				return
+			default:
+			}
+			doc, err := os.ReadFile(rss)
+			if err == nil {
+				err = wellFormed(doc)
+			}
+			if err != nil {
+				readErr = fmt.Errorf("read %d: %w", i, err)
+				return
+			}
+			reads++
+			seen[string(doc)] = true
+		}
+	})
+	for i := 1; i <= 200; i++ {
+		writeArticle(t, cfg.ArticlesDir, "changing.md", fmt.Sprintf("Changing\n---\n2020-01-01\n\nVersion %d. %s\n", i, strings.Repeat("words ", i*20)))
+		if _, err := b.Rebuild([]string{"changing.md"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if readErr != nil {
+		t.Fatal(readErr)
+	}
+	if reads == 0 || versions < 2 {
+		t.Fatalf("%d reads saw %d versions: the test did not race the writer", reads, versions)
+	}
+	t.Logf("%d reads, %d versions, all well-formed", reads, versions)
+}
+
+func wellFormed(doc []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	root := 0
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			if root != 1 {
+				return fmt.Errorf("%d root elements", root)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rss" {
+			root++
+		}
+	}
+}
+
+func TestStalePagesRemoved(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "keep.md", "Keep\n---\n2020-01-01\n\nx\n")
+	writeArticle(t, cfg.ArticlesDir, "sub/gone.md", "Gone\n---\n2020-01-01\n\nx\n")
+	// Leftovers of a crashed run.
+	os.MkdirAll(filepath.Join(cfg.OutDir, "articles"), 0o755)
+	os.WriteFile(filepath.Join(cfg.OutDir, "articles", tempPrefix+"123"), []byte("half"), 0o644)
+	os.WriteFile(filepath.Join(cfg.OutDir, ".gitkeep"), nil, 0o644)
+	b := build(t, cfg)
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, "articles", tempPrefix+"123")); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("a leftover temporary file survived the start")
+	}
+	page := filepath.Join(cfg.OutDir, "articles", "sub", "gone.html")
+	if _, err := os.Stat(page); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(cfg.ArticlesDir, "sub", "gone.md"))
+	if _, err := b.Rebuild([]string{"sub/gone.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(page); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("the page of a deleted article is still in out/")
+	}
+	if _, err := os.Stat(filepath.Dir(page)); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("the emptied folder is still in out/")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, ".gitkeep")); err != nil {
+		t.Error("out/.gitkeep was removed")
+	}
+}
+
+func TestRebuildLogLine(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nx\n")
+	writeArticle(t, cfg.ArticlesDir, "b.md", "")
+	build(t, cfg)
+	lines := logs.lines("msg=rebuilt")
+	if len(lines) != 1 {
+		t.Fatalf("rebuild log lines: %q", lines)
+	}
+	for _, want := range []string{"articles=2", "published=1", "skipped=1", "duration="} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("rebuild log %q lacks %s", lines[0], want)
+		}
+	}
+}
