@@ -37,7 +37,9 @@ func renderBody(body string, page *url.URL) (string, error) {
 	}
 	// Links are made absolute first, so "#part" and "other.html" are judged
 	// by the policy as the addresses a reader will follow.
-	return policy.Sanitize(absolutize(raw.Bytes(), page)), nil
+	// Character references such as &#x1B; come out as the characters
+	// themselves: drop those XML forbids, so any feed can carry the HTML.
+	return xmlSafe(policy.Sanitize(absolutize(raw.Bytes(), page))), nil
 }
 
 // urlAttrs are the attributes that hold an address in the HTML the policy
