@@ -129,8 +129,9 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 		return Stats{}, err
 	}
 	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(list), Skipped: skipped, Duration: time.Since(start)}
-	b.cur.Store(snap)
+	// The folder first, then the server: whatever HTTP shows is on disk too.
 	err = b.writeDisk(snap)
+	b.cur.Store(snap)
 	snap.Stats.Duration = time.Since(start)
 	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,
 		"skipped", snap.Stats.Skipped, "duration", snap.Stats.Duration.Round(time.Microsecond))

@@ -1,0 +1,213 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// serving starts serve mode on a free loopback port over temporary folders
+// and stops it when the test ends.
+func serving(t *testing.T, setup func(cfg Config)) (base string, cfg Config, logs *logBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = "http://" + ln.Addr().String() + "/"
+	cfg, logs = testConfig(t, base)
+	if setup != nil {
+		os.MkdirAll(cfg.ArticlesDir, 0o755)
+		setup(cfg)
+	}
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Serve did not stop within 10 s of its context ending")
+		}
+	})
+	return base, cfg, logs
+}
+
+// pollAtom fetches /atom.xml until ok accepts it, for at most 10 seconds.
+func pollAtom(t *testing.T, base string, what string, ok func(*gofeed.Feed) bool) *gofeed.Feed {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var last *gofeed.Feed
+	for i := 0; time.Now().Before(deadline) && i < 2000; i++ {
+		resp, err := http.Get(base + "atom.xml")
+		if err == nil {
+			var f *gofeed.Feed
+			f, err = gofeed.NewParser().Parse(resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				last = f
+				if ok(f) {
+					return f
+				}
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var titles []string
+	if last != nil {
+		for _, it := range last.Items {
+			titles = append(titles, it.Title)
+		}
+	}
+	t.Fatalf("after 10 s, /atom.xml still does not show %s (entries: %q)", what, titles)
+	return nil
+}
+
+func item(f *gofeed.Feed, title string) *gofeed.Item {
+	for _, it := range f.Items {
+		if it.Title == title {
+			return it
+		}
+	}
+	return nil
+}
+
+func status(t *testing.T, u string) int {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// sameOnDisk checks that out/ holds what the server serves.
+func sameOnDisk(t *testing.T, base string, cfg Config, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		resp, err := http.Get(base + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var served bytes.Buffer
+		served.ReadFrom(resp.Body)
+		resp.Body.Close()
+		onDisk, err := os.ReadFile(filepath.Join(cfg.OutDir, name))
+		if err != nil || !bytes.Equal(onDisk, served.Bytes()) {
+			t.Errorf("out/%s differs from what is served (%v)", name, err)
+		}
+	}
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	base, cfg, _ := serving(t, func(cfg Config) {
+		writeArticle(t, cfg.ArticlesDir, "seed.txt", seedText(t))
+	})
+	dir := cfg.ArticlesDir
+	pollAtom(t, base, "the seed", func(f *gofeed.Feed) bool { return item(f, seedTitle) != nil })
+
+	// Drop a new file.
+	writeArticle(t, dir, "new-post.md", "New post\n---\n2020-01-02\n\nFirst version.\n")
+	f := pollAtom(t, base, "the new post", func(f *gofeed.Feed) bool { return item(f, "New post") != nil })
+	first := item(f, "New post")
+	page := base + "articles/new-post.html"
+	if first.Link != page || first.GUID != page {
+		t.Errorf("link %q id %q, want both %s", first.Link, first.GUID, page)
+	}
+	if status(t, page) != 200 {
+		t.Errorf("GET %s is not 200", page)
+	}
+	sameOnDisk(t, base, cfg, "atom.xml", "rss.xml", "feed.json", "index.html", "articles/new-post.html")
+
+	// Edit its body: same id, newer updated.
+	p := filepath.Join(dir, "new-post.md")
+	writeArticle(t, dir, "new-post.md", "New post\n---\n2020-01-02\n\nSecond version.\n")
+	later := time.Now().Add(time.Hour).Truncate(time.Second)
+	os.Chtimes(p, later, later)
+	f = pollAtom(t, base, "the edit", func(f *gofeed.Feed) bool {
+		it := item(f, "New post")
+		return it != nil && strings.Contains(it.Content, "Second version")
+	})
+	edited := item(f, "New post")
+	if edited.GUID != first.GUID {
+		t.Errorf("the edit changed the id: %q then %q", first.GUID, edited.GUID)
+	}
+	if edited.UpdatedParsed == nil || !edited.UpdatedParsed.After(*first.UpdatedParsed) || !edited.PublishedParsed.Equal(*first.PublishedParsed) {
+		t.Errorf("updated %v → %v, published %v → %v: want a newer updated and the same published",
+			first.UpdatedParsed, edited.UpdatedParsed, first.PublishedParsed, edited.PublishedParsed)
+	}
+	sameOnDisk(t, base, cfg, "atom.xml", "articles/new-post.html")
+
+	// Rename it within the folder (into a sub-folder).
+	os.MkdirAll(filepath.Join(dir, "2020"), 0o755)
+	if err := os.Rename(p, filepath.Join(dir, "2020", "renamed.md")); err != nil {
+		t.Fatal(err)
+	}
+	moved := base + "articles/2020/renamed.html"
+	f = pollAtom(t, base, "the rename", func(f *gofeed.Feed) bool {
+		it := item(f, "New post")
+		return it != nil && it.Link == moved && len(f.Items) == 2
+	})
+	if status(t, page) != 404 || status(t, moved) != 200 {
+		t.Errorf("after the rename: old page %d, new page %d; want 404 and 200", status(t, page), status(t, moved))
+	}
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, "articles", "new-post.html")); !os.IsNotExist(err) {
+		t.Error("out/ still holds the page under the old name")
+	}
+
+	// Delete it.
+	os.Remove(filepath.Join(dir, "2020", "renamed.md"))
+	pollAtom(t, base, "the deletion", func(f *gofeed.Feed) bool { return item(f, "New post") == nil && len(f.Items) == 1 })
+	if status(t, moved) != 404 {
+		t.Error("the deleted article's page is still served")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, "articles", "2020", "renamed.html")); !os.IsNotExist(err) {
+		t.Error("out/ still holds the deleted article's page")
+	}
+	sameOnDisk(t, base, cfg, "atom.xml", "rss.xml", "feed.json", "index.html")
+}
+
+// TestIDsSurviveRestart: a new server over the same folders gives the same
+// ids and dates, and the same bytes.
+func TestIDsSurviveRestart(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\none\n")
+	b := build(t, cfg)
+	p := filepath.Join(cfg.ArticlesDir, "a.md")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\ntwo\n")
+	mod := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+	os.Chtimes(p, mod, mod)
+	b.Build()
+	before := b.Current().Files[AtomFile].Body
+	if !strings.Contains(string(before), "<updated>2024-06-01T10:00:00Z</updated>") {
+		t.Fatalf("the edit did not move updated to the file's time:\n%s", before)
+	}
+	// A restart, and a touch that changes nothing.
+	os.Chtimes(p, mod.Add(time.Hour), mod.Add(time.Hour))
+	again := build(t, cfg)
+	if after := again.Current().Files[AtomFile].Body; !bytes.Equal(before, after) {
+		t.Errorf("restart changed atom.xml:\n%s\n---\n%s", before, after)
+	}
+	u, _ := url.Parse("https://example.com/articles/a.html")
+	if !strings.Contains(string(before), "<id>"+u.String()+"</id>") {
+		t.Error("the entry id is not the permalink")
+	}
+}

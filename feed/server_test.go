@@ -1,0 +1,224 @@
+package feed
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testServer builds the seed and one more article and serves them on a real
+// loopback listener.
+func testServer(t *testing.T) (*httptest.Server, *Builder) {
+	t.Helper()
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "seed.txt", seedText(t))
+	writeArticle(t, cfg.ArticlesDir, "sub/second.md", "Second\n---\n2020-01-01\n\n"+strings.Repeat("Some text. ", 200))
+	b := build(t, cfg)
+	srv := httptest.NewServer(Handler(b.Current))
+	t.Cleanup(srv.Close)
+	return srv, b
+}
+
+// client does no compression of its own, so the test sees the wire.
+var client = &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+
+func do(t *testing.T, method, url string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestServeContentTypes(t *testing.T) {
+	srv, b := testServer(t)
+	for path, typ := range map[string]string{
+		"/":                         "text/html; charset=utf-8",
+		"/rss.xml":                  "application/rss+xml; charset=utf-8",
+		"/atom.xml":                 "application/atom+xml; charset=utf-8",
+		"/feed.json":                "application/feed+json; charset=utf-8",
+		"/articles/seed.html":       "text/html; charset=utf-8",
+		"/articles/sub/second.html": "text/html; charset=utf-8",
+	} {
+		resp, body := do(t, "GET", srv.URL+path)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != typ {
+			t.Errorf("%s: %d %q, want 200 %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), typ)
+		}
+		name := strings.TrimPrefix(path, "/")
+		if name == "" {
+			name = IndexFile
+		}
+		if !bytes.Equal(body, b.Current().Files[name].Body) {
+			t.Errorf("%s: body differs from the snapshot", path)
+		}
+		for _, h := range []string{"ETag", "Last-Modified", "Cache-Control"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("%s: no %s", path, h)
+			}
+		}
+		if etag := resp.Header.Get("ETag"); strings.HasPrefix(etag, "W/") || !strings.HasPrefix(etag, `"`) {
+			t.Errorf("%s: ETag %s is not strong", path, etag)
+		}
+		if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s: Vary %q", path, resp.Header.Get("Vary"))
+		}
+	}
+}
+
+func TestServeConditional(t *testing.T) {
+	srv, _ := testServer(t)
+	resp, _ := do(t, "GET", srv.URL+"/rss.xml")
+	etag, lastMod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if _, err := http.ParseTime(lastMod); err != nil {
+		t.Fatalf("Last-Modified %q: %v", lastMod, err)
+	}
+	resp, body := do(t, "GET", srv.URL+"/rss.xml", "If-None-Match", etag)
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+		t.Errorf("If-None-Match: %d with %d bytes, want 304 and none", resp.StatusCode, len(body))
+	}
+	resp, _ = do(t, "GET", srv.URL+"/rss.xml", "If-None-Match", `"something-else"`)
+	if resp.StatusCode != 200 {
+		t.Errorf("If-None-Match with another ETag: %d, want 200", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "If-Modified-Since", lastMod)
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+		t.Errorf("If-Modified-Since: %d with %d bytes, want 304 and none", resp.StatusCode, len(body))
+	}
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+	resp, _ = do(t, "GET", srv.URL+"/rss.xml", "If-Modified-Since", old)
+	if resp.StatusCode != 200 {
+		t.Errorf("If-Modified-Since long ago: %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestServeHeadAndGzip(t *testing.T) {
+	srv, b := testServer(t)
+	identity := b.Current().Files[RSSFile].Body
+	resp, body := do(t, "HEAD", srv.URL+"/rss.xml")
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(identity)) {
+		t.Errorf("HEAD: %d, %d body bytes, Content-Length %s; want 200, none, %d", resp.StatusCode, len(body), resp.Header.Get("Content-Length"), len(identity))
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "gzip, deflate")
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(plain, identity) {
+		t.Errorf("gzip body does not decompress to the identity body (%v)", err)
+	}
+	if len(body) >= len(identity) {
+		t.Errorf("gzip body %d bytes, identity %d", len(body), len(identity))
+	}
+	gzTag := resp.Header.Get("ETag")
+	resp, _ = do(t, "GET", srv.URL+"/rss.xml")
+	if resp.Header.Get("ETag") == gzTag {
+		t.Error("gzip and identity share an ETag")
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "gzip", "If-None-Match", gzTag)
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+		t.Errorf("gzip If-None-Match: %d", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "gzip;q=0")
+	if resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, identity) {
+		t.Error("gzip;q=0 still got gzip")
+	}
+}
+
+func TestServeRefuses(t *testing.T) {
+	srv, _ := testServer(t)
+	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
+		resp, _ := do(t, m, srv.URL+"/rss.xml")
+		if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "GET") {
+			t.Errorf("%s: %d Allow %q, want 405 naming GET", m, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+	for _, p := range []string{"/nope.xml", "/articles/", "/articles", "/articles/nope.html", "/.dropfeed-state.json", "/.gitkeep", "/articles/../rss.xml"} {
+		resp, _ := do(t, "GET", srv.URL+p)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+	// Paths the client would clean are sent raw.
+	for _, p := range []string{"/../rss.xml", "/../../etc/passwd", "/%2e%2e/rss.xml", "/articles/%2e%2e/rss.xml", "/rss.xml%00", "//rss.xml", "/./rss.xml"} {
+		if code := rawStatus(t, srv.Listener.Addr().String(), p); code != 404 && code != 400 {
+			t.Errorf("raw GET %s: %d, want 404 or 400", p, code)
+		}
+	}
+}
+
+// rawStatus sends a request line as it is and returns the status code.
+func rawStatus(t *testing.T, addr, path string) int {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestServerTimeouts(t *testing.T) {
+	s := NewServer("127.0.0.1:0", http.NotFoundHandler())
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.WriteTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
+		t.Errorf("server without timeouts: %+v", s)
+	}
+}
+
+func TestLastModifiedFollowsBytes(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nx\n")
+	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2019-01-01\n\nx\n")
+	b := build(t, cfg)
+	first := b.Current().Files
+	now = now.Add(time.Hour)
+	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2019-01-01\n\nchanged\n")
+	if _, err := b.Rebuild(nil); err != nil {
+		t.Fatal(err)
+	}
+	second := b.Current().Files
+	if second[PagePath("a")] != first[PagePath("a")] {
+		t.Error("an unchanged page got a new file")
+	}
+	if !second[PagePath("b")].ModTime.Equal(now) || second[PagePath("b")].ETag == first[PagePath("b")].ETag {
+		t.Error("a changed page kept its date or ETag")
+	}
+	// Equal bytes give equal ETags, whichever builder made them.
+	other := build(t, Config{Site: cfg.Site, ArticlesDir: cfg.ArticlesDir, OutDir: t.TempDir(), Loc: time.UTC, Log: cfg.Log})
+	if other.Current().Files[PagePath("a")].ETag != second[PagePath("a")].ETag {
+		t.Error("the same bytes got another ETag")
+	}
+}
