@@ -10,7 +10,9 @@ func TestParseDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	utc := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, time.UTC) }
+	utc := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, time.UTC)
+	}
 	plus3 := time.FixedZone("", 3*3600)
 	tests := []struct {
 		in   string
