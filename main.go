@@ -103,12 +103,16 @@ func configure(args []string) (feed.Config, error) {
 	if fs.NArg() > 0 {
 		return feed.Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	// source names where a value came from, for error messages.
+	source := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) { source[f.Name] = "-" + f.Name })
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "DROPFEED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(name); ok && !given[f.Name] && envErr == nil {
+			source[f.Name] = name
 			if err := fs.Set(f.Name, v); err != nil {
 				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
 			}
@@ -128,14 +132,14 @@ func configure(args []string) (feed.Config, error) {
 	}
 	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return cfg, fmt.Errorf("-addr %q: want host:port, such as 127.0.0.1:8080", *addr)
+		return cfg, fmt.Errorf("%s %q: want host:port, such as 127.0.0.1:8080", source["addr"], *addr)
 	}
 	if *baseURL == "" {
 		*baseURL = "http://" + *addr + "/"
 	}
 	u, err := url.Parse(*baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, fmt.Errorf("-base-url %q: want an absolute http or https URL, such as https://example.com/blog/", *baseURL)
+		return cfg, fmt.Errorf("%s %q: want an absolute http or https URL, such as https://example.com/blog/", source["base-url"], *baseURL)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -143,16 +147,16 @@ func configure(args []string) (feed.Config, error) {
 	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
 	cfg.BaseURL = u
 	if cfg.Loc, err = time.LoadLocation(*tz); err != nil {
-		return cfg, fmt.Errorf("-tz %q: not a known time zone (try UTC or Europe/Berlin)", *tz)
+		return cfg, fmt.Errorf("%s %q: not a known time zone (try UTC or Europe/Berlin)", source["tz"], *tz)
 	}
 	if *limit < 1 {
-		return cfg, fmt.Errorf("-limit %d: want at least 1", *limit)
+		return cfg, fmt.Errorf("%s %d: want at least 1", source["limit"], *limit)
 	}
 	if *lang != "" && !langTag.MatchString(*lang) {
-		return cfg, fmt.Errorf("-lang %q: want a language tag such as en or de-CH", *lang)
+		return cfg, fmt.Errorf("%s %q: want a language tag such as en or de-CH", source["lang"], *lang)
 	}
 	if strings.TrimSpace(*title) == "" {
-		return cfg, errors.New("-title: must not be empty")
+		return cfg, fmt.Errorf("%s: must not be empty", source["title"])
 	}
 	return cfg, nil
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is dropfeed built once for the tests that run it as a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dropfeed-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "dropfeed")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func run(t *testing.T, env []string, args ...string) (stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return errb.String(), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return errb.String(), 0
+}
+
+func TestBadFlagsExit2WithOneLine(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, nil, 0o644)
+	tests := []struct {
+		args []string
+		env  []string
+		says string
+	}{
+		{args: []string{"build", "-base-url", "::not a url"}, says: "-base-url"},
+		{args: []string{"build", "-base-url", "ftp://example.com/"}, says: "-base-url"},
+		{args: []string{"build", "-limit", "0"}, says: "-limit"},
+		{args: []string{"build", "-limit", "many"}, says: "-limit"},
+		{args: []string{"build", "-tz", "Mars/Olympus"}, says: "-tz"},
+		{args: []string{"build", "-lang", "en english"}, says: "-lang"},
+		{args: []string{"build", "-nope"}, says: "-nope"},
+		{args: []string{"publish"}, says: "unknown command"},
+		{args: []string{"build", "-articles", filepath.Join(file, "sub")}, says: "articles folder"},
+		{args: []string{"-addr", busy.Addr().String()}, says: "-addr"},
+		{args: []string{"build"}, env: []string{"DROPFEED_LIMIT=-3"}, says: "DROPFEED_LIMIT"},
+	}
+	for _, tt := range tests {
+		stderr, code := run(t, tt.env, tt.args...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if code != 2 || len(lines) != 1 || !strings.Contains(stderr, tt.says) || strings.Contains(stderr, "goroutine") {
+			t.Errorf("dropfeed %q %q: exit %d, stderr %q; want exit 2 and one line naming %s", tt.args, tt.env, code, stderr, tt.says)
+		}
+	}
+}
+
+func TestHelpListsFlags(t *testing.T) {
+	stderr, code := run(t, nil, "-h")
+	if code != 0 {
+		t.Errorf("-h exits %d", code)
+	}
+	for _, f := range []string{"-articles", "-out", "-addr", "-base-url", "-title", "-description", "-author", "-lang", "-limit", "-tz", "-strict", "DROPFEED_"} {
+		if !strings.Contains(stderr, f) {
+			t.Errorf("-h does not mention %s", f)
+		}
+	}
+}
+
+func TestBuildCommand(t *testing.T) {
+	dir := t.TempDir()
+	articles, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	os.MkdirAll(articles, 0o755)
+	os.WriteFile(filepath.Join(articles, "a.md"), []byte("A title\n---\n2020-01-01\n\nBody.\n"), 0o644)
+	os.WriteFile(filepath.Join(articles, "empty.md"), nil, 0o644)
+	env := []string{"DROPFEED_ARTICLES=" + articles, "DROPFEED_OUT=" + out, "DROPFEED_BASE_URL=https://env.example/", "DROPFEED_TITLE=From env"}
+
+	if stderr, code := run(t, env, "build", "-title", "From flag"); code != 0 {
+		t.Fatalf("build exits %d: %s", code, stderr)
+	}
+	rss, err := os.ReadFile(filepath.Join(out, "rss.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>From flag</title>", "https://env.example/articles/a.html", "<title>A title</title>"} {
+		if !strings.Contains(string(rss), want) {
+			t.Errorf("rss.xml lacks %s: the flag must win over the environment, which must apply", want)
+		}
+	}
+	// One article was skipped: fine without -strict, an error with it.
+	if stderr, code := run(t, env, "build", "-strict"); code == 0 || !strings.Contains(stderr, "skipped") {
+		t.Errorf("build -strict with a skipped article: exit %d, %q", code, stderr)
+	}
+}
+
+func TestServeStopsOnSignal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "-addr", addr, "-articles", filepath.Join(dir, "in"), "-out", filepath.Join(dir, "out"))
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	up := false
+	for i := 0; i < 200 && !up; i++ {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			up = true
+		} else {
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	if !up {
+		cmd.Process.Kill()
+		t.Fatalf("the server never listened on %s: %s", addr, errb.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v; stderr %s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("no exit within 10 s of SIGTERM")
+	}
+	if !strings.Contains(errb.String(), "msg=serving") || !strings.Contains(errb.String(), addr) {
+		t.Errorf("no log line with the listening address: %s", errb.String())
+	}
+}
