@@ -48,8 +48,8 @@ type Builder struct {
 	pages map[string]pageCache // by slug
 	cur   atomic.Pointer[Snapshot]
 
-	mu         sync.Mutex // one rebuild at a time
-	diskFailed bool       // the last write left the output folder behind
+	mu         sync.Mutex      // one rebuild at a time
+	diskFailed map[string]bool // errors of the last write, which left the output folder behind
 }
 
 type pageCache struct {
@@ -216,10 +216,18 @@ func (b *Builder) newFile(name string, body []byte, prev *File, now time.Time) *
 func (b *Builder) writeDisk(snap *Snapshot) error {
 	state := b.lib.history.state(func(p string) bool { return b.lib.entries[p] != nil })
 	errs := b.disk.write(snap.Files, map[string][]byte{StateFile: state})
+	// Each failure is logged once, not again on every retry while the
+	// folder stays unwritable.
+	failed := make(map[string]bool, len(errs))
 	for _, err := range errs {
-		b.cfg.Log.Error("output", "error", err)
+		if failed[err.Error()] = true; !b.diskFailed[err.Error()] {
+			b.cfg.Log.Error("output", "error", err)
+		}
 	}
-	b.diskFailed = len(errs) > 0
+	if len(errs) == 0 && len(b.diskFailed) > 0 {
+		b.cfg.Log.Info("output folder written again", "folder", b.cfg.OutDir)
+	}
+	b.diskFailed = failed
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %d files not written, first: %w", ErrOutput, len(errs), errs[0])
 	}
@@ -230,7 +238,7 @@ func (b *Builder) writeDisk(snap *Snapshot) error {
 func (b *Builder) RetryDisk() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.diskFailed || b.Current() == nil {
+	if len(b.diskFailed) == 0 || b.Current() == nil {
 		return nil
 	}
 	return b.writeDisk(b.Current())

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // IsArticleName reports whether a file name is one dropfeed reads: .md,
@@ -64,6 +66,9 @@ type library struct {
 	history *history
 	entries map[string]*entry // by path relative to dir, slash-separated
 	report  func(path, reason string, warning bool)
+
+	mu      sync.Mutex
+	writing []string // files left unread because they were open for writing
 }
 
 // found is a file seen on disk, not yet read.
@@ -213,8 +218,19 @@ func (l *library) load(f found, prev *entry) *entry {
 		e.art, e.slug = prev.art, prev.slug
 	}
 	data, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	if errors.Is(err, errWriting) {
+		// Half-written: not read now, but the next look reads it, and a
+		// watcher asks for that look once the writer is done.
+		e.size = -1
+		l.mu.Lock()
+		l.writing = append(l.writing, f.rel)
+		l.mu.Unlock()
+	}
 	if err != nil {
 		e.failure = err.Error()
+		if e.art != nil {
+			e.failure += " (the last good version stays published)"
+		}
 		l.report(f.rel, e.failure, false)
 		return e
 	}
@@ -258,21 +274,80 @@ func (l *library) unreadable(f found, prev *entry) *entry {
 	return e
 }
 
-// readLimited reads a whole file of at most MaxArticleSize bytes, without
-// blocking on anything that is not a regular file.
-func readLimited(p string) ([]byte, error) {
+// takeWriting returns the files that were left unread since the last call
+// because some process had them open for writing.
+func (l *library) takeWriting() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.writing
+	l.writing = nil
+	return w
+}
+
+// errWriting is a file that some process still has open for writing: read
+// now, it could be caught half-written.
+var errWriting = errors.New("file is still open for writing: it is read once closed")
+
+// openRegular opens a file for reading without blocking on anything that is
+// not a regular file (a FIFO, a device), and takes a read lease on it: while
+// the lease is held no process can open the file for writing, and taking it
+// fails with errWriting while one has it open. Linux has no event for "file
+// closed after writing" that fsnotify passes on; the lease is how a file
+// still being copied in is told from a finished one. Where the file system
+// or the file's owner allows no lease, the file is read without one.
+func openRegular(p string) (*os.File, error) {
 	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, unwrapPath(err)
 	}
-	defer fh.Close()
 	info, err := fh.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err == nil {
+		err = leaseRead(fh)
+	}
 	if err != nil {
+		fh.Close()
 		return nil, unwrapPath(err)
 	}
-	if !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+	return fh, nil
+}
+
+func leaseRead(fh *os.File) error {
+	rc, err := fh.SyscallConn()
+	if err != nil {
+		return nil
 	}
+	var lerr error
+	rc.Control(func(fd uintptr) {
+		_, lerr = unix.FcntlInt(fd, unix.F_SETLEASE, unix.F_RDLCK)
+	})
+	if errors.Is(lerr, unix.EAGAIN) || errors.Is(lerr, unix.EBUSY) {
+		return errWriting
+	}
+	return nil
+}
+
+// stillWriting reports whether some process has the file at p open for
+// writing.
+func stillWriting(p string) bool {
+	fh, err := openRegular(p)
+	if err == nil {
+		fh.Close() // and the lease with it
+	}
+	return errors.Is(err, errWriting)
+}
+
+// readLimited reads a whole file of at most MaxArticleSize bytes, without
+// blocking on anything that is not a regular file and without catching it
+// half-written (see openRegular).
+func readLimited(p string) ([]byte, error) {
+	fh, err := openRegular(p)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, MaxArticleSize+1))
 	if err != nil {
 		return nil, unwrapPath(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,7 +16,17 @@ import (
 
 // Quiet is how long a path must see no events before it is read: a burst of
 // events (an editor's save, a copy in several writes) becomes one rebuild.
+// A file still open for writing then is not read until it is closed (see
+// openRegular), however long the writer pauses.
 const Quiet = 20 * time.Millisecond
+
+const (
+	// bulk is the number of changed paths above which one walk of the whole
+	// folder is cheaper than looking at each (an archive unpacked).
+	bulk = 256
+	// lookBack is how often a missing articles folder is looked for.
+	lookBack = 100 * time.Millisecond
+)
 
 // events is where the watcher's notifications come from: an fsnotify
 // watcher, or a test's stand-in.
@@ -60,7 +71,7 @@ type watcher struct {
 
 func (w *watcher) run(ctx context.Context) {
 	w.pending = map[string]time.Time{}
-	done := make(chan struct{}, 1)
+	done := make(chan []string, 1) // files left unread: still being written
 	busy := false
 	timer := time.NewTimer(0)
 	retry := time.NewTicker(2 * time.Second)
@@ -87,29 +98,37 @@ func (w *watcher) run(ctx context.Context) {
 			} else {
 				w.b.cfg.Log.Error("watch", "error", err)
 			}
-		case <-done:
+		case writing := <-done:
 			busy = false
-		case <-retry.C:
-			if w.gone {
-				w.comeBack()
-			} else if !busy {
-				if err := w.b.RetryDisk(); err != nil {
-					w.b.cfg.Log.Error("output still not writable", "error", err)
+			for _, p := range writing {
+				if _, ok := w.pending[p]; !ok {
+					w.pending[p] = time.Now()
 				}
 			}
+		case <-retry.C:
+			if !busy && !w.gone {
+				w.b.RetryDisk() // logs what it could not write
+			}
 		case <-timer.C:
+			if w.gone {
+				w.comeBack()
+			}
 		}
-		if busy || w.gone {
+		if w.gone {
+			timer.Reset(lookBack)
+			continue
+		}
+		if busy {
 			continue
 		}
 		batch, wait := w.ready(time.Now())
 		if batch != nil {
 			busy = true
 			go func() {
-				if _, err := w.b.Rebuild(batch); err != nil {
+				if _, err := w.b.Rebuild(batch); err != nil && !errors.Is(err, ErrOutput) {
 					w.b.cfg.Log.Error("rebuild", "error", err)
 				}
-				done <- struct{}{}
+				done <- w.b.lib.takeWriting()
 			}()
 		} else if wait > 0 {
 			timer.Reset(wait)
@@ -149,6 +168,12 @@ func (w *watcher) event(ev fsnotify.Event) {
 		}
 	}
 	w.pending[rel] = time.Now()
+}
+
+// writing reports whether rel is an article file that some process still
+// has open for writing.
+func (w *watcher) writing(rel string) bool {
+	return IsArticleName(path.Base(rel)) && stillWriting(filepath.Join(w.root, filepath.FromSlash(rel)))
 }
 
 // comeBack checks whether the articles folder is back, and if so watches it
@@ -198,6 +223,9 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 	var batch []string
 	wait := time.Duration(0)
 	for p, t := range w.pending {
+		if now.Sub(t) >= Quiet && w.writing(p) {
+			w.pending[p], t = now, now // look again once the writer may be done
+		}
 		if left := Quiet - now.Sub(t); left > 0 {
 			if wait == 0 || left < wait {
 				wait = left
@@ -206,6 +234,10 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 		}
 		batch = append(batch, p)
 		delete(w.pending, p)
+	}
+	if len(batch) > bulk {
+		clear(w.pending)
+		return []string{""}, 0
 	}
 	slices.Sort(batch)
 	return batch, wait
