@@ -434,3 +434,56 @@ func TestRebuildLogLine(t *testing.T) {
 		}
 	}
 }
+
+func TestClashingSlugsKeepBoth(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "post.md", "From md\n---\n2020-01-01\n\n[self](#top)\n")
+	writeArticle(t, cfg.ArticlesDir, "post.txt", "From txt\n---\n2020-01-02\n\n[self](#top)\n")
+	writeArticle(t, cfg.ArticlesDir, "Post!.md", "From bang\n---\n2020-01-03\n\n[self](#top)\n")
+	b := build(t, cfg)
+	snap := b.Current()
+	if snap.Stats.Published != 3 {
+		t.Fatalf("%d published, want 3", snap.Stats.Published)
+	}
+	pages := map[string]string{} // title → page
+	for name, f := range snap.Files {
+		if strings.HasPrefix(name, "articles/") {
+			body := string(f.Body)
+			for _, title := range []string{"From md", "From txt", "From bang"} {
+				if strings.Contains(body, "<h1>"+title+"</h1>") {
+					pages[title] = name
+					// Its own # link points at its own page.
+					if !strings.Contains(body, `href="https://example.com/`+name+`#top"`) {
+						t.Errorf("%s: the # link does not resolve against its own page", name)
+					}
+				}
+			}
+		}
+	}
+	// "Post!.md" sorts before "post.md" and "post.txt", so it keeps the slug.
+	if pages["From bang"] != "articles/post.html" || len(pages) != 3 {
+		t.Errorf("pages %v: want three, with Post!.md at articles/post.html", pages)
+	}
+	// Rebuilding gives the same addresses.
+	b.Build()
+	for title, name := range pages {
+		if !strings.Contains(string(b.Current().Files[name].Body), title) {
+			t.Errorf("after a rebuild %s no longer holds %q", name, title)
+		}
+	}
+}
+
+func TestStrictRefusesSkipped(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	cfg.Strict = true
+	writeArticle(t, cfg.ArticlesDir, "ok.md", "OK\n---\n2020-01-01\n\nx\n")
+	writeArticle(t, cfg.ArticlesDir, "bad.md", "")
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *StrictError
+	if _, err := b.First(); !errors.As(err, &se) || se.Skipped != 1 {
+		t.Errorf("First with -strict and a skipped file: %v", err)
+	}
+}
