@@ -219,12 +219,17 @@ func (l *library) load(f found, prev *entry) *entry {
 	}
 	data, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
 	if errors.Is(err, errWriting) {
-		// Half-written: not read now, but the next look reads it, and a
-		// watcher asks for that look once the writer is done.
+		// Half-written: not read now, not a failure either; the next look
+		// reads it, and a watcher asks for that look once the writer is done.
+		if prev != nil {
+			e.hash, e.failure = prev.hash, prev.failure
+		}
 		e.size = -1
 		l.mu.Lock()
 		l.writing = append(l.writing, f.rel)
 		l.mu.Unlock()
+		l.report(f.rel, err.Error(), true)
+		return e
 	}
 	if err != nil {
 		e.failure = err.Error()

@@ -1,0 +1,606 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// syncLog collects log lines from several goroutines.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// matching gives the lines holding every one of the substrings.
+func (l *syncLog) matching(substr ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		ok := line != ""
+		for _, s := range substr {
+			ok = ok && strings.Contains(line, s)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// watched is a Builder with its watcher running on a temporary articles
+// folder.
+type watched struct {
+	t    *testing.T
+	dir  string // articles
+	out  string
+	b    *Builder
+	logs *syncLog
+	stop func()
+}
+
+func robustConfig(t *testing.T) (Config, *syncLog) {
+	t.Helper()
+	base, _ := url.Parse("http://127.0.0.1:8080/")
+	logs := &syncLog{}
+	root := t.TempDir()
+	return Config{
+		Site:        Site{BaseURL: base, Title: "Robust", Description: "d", Lang: "en", Limit: 1 << 20},
+		ArticlesDir: filepath.Join(root, "articles"),
+		OutDir:      filepath.Join(root, "out"),
+		Loc:         time.UTC,
+		Log:         slog.New(slog.NewTextHandler(logs, nil)),
+	}, logs
+}
+
+// startWatch builds once, then watches, with events from src (nil: the
+// real fsnotify watcher).
+func startWatch(t *testing.T, setup func(dir string), src *events) *watched {
+	t.Helper()
+	cfg, logs := robustConfig(t)
+	if err := os.MkdirAll(cfg.ArticlesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(cfg.ArticlesDir)
+	}
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.First(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		if src == nil {
+			done <- b.Watch(ctx)
+			return
+		}
+		w := &watcher{b: b, src: *src, root: filepath.Clean(cfg.ArticlesDir), full: true}
+		w.run(ctx)
+		done <- nil
+	}()
+	w := &watched{t: t, dir: cfg.ArticlesDir, out: cfg.OutDir, b: b, logs: logs}
+	w.stop = sync.OnceFunc(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("watch: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("watcher did not stop within 20 s")
+		}
+	})
+	t.Cleanup(w.stop)
+	return w
+}
+
+func (w *watched) path(name string) string { return filepath.Join(w.dir, filepath.FromSlash(name)) }
+
+func (w *watched) put(name, text string) {
+	w.t.Helper()
+	p := w.path(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// jsonItem is what the tests read back from feed.json.
+type jsonItem struct {
+	ID      string `json:"id"`
+	URL     string `json:"url"`
+	Title   string `json:"title"`
+	Content string `json:"content_html"`
+}
+
+// items is the published JSON feed, by title.
+func items(t *testing.T, s *Snapshot) map[string]jsonItem {
+	t.Helper()
+	var doc struct{ Items []jsonItem }
+	if s == nil || s.Files[JSONFile] == nil {
+		return nil
+	}
+	if err := json.Unmarshal(s.Files[JSONFile].Body, &doc); err != nil {
+		t.Fatalf("feed.json: %v", err)
+	}
+	m := map[string]jsonItem{}
+	for _, it := range doc.Items {
+		if _, dup := m[it.Title]; dup {
+			t.Fatalf("title %q published twice", it.Title)
+		}
+		m[it.Title] = it
+	}
+	return m
+}
+
+func titles(m map[string]jsonItem) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// until polls the served snapshot (every 10 ms, at most 30 s) until ok
+// holds, and fails the test with what was last seen otherwise.
+func (w *watched) until(what string, ok func(map[string]jsonItem) bool) map[string]jsonItem {
+	w.t.Helper()
+	var m map[string]jsonItem
+	for range 3000 {
+		if m = items(w.t, w.b.Current()); ok(m) {
+			return m
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.t.Fatalf("never saw %s; published: %q\nlog:\n%s", what, titles(m), w.logs)
+	return nil
+}
+
+// exactly waits until the published titles are want.
+func (w *watched) exactly(want ...string) map[string]jsonItem {
+	w.t.Helper()
+	slices.Sort(want)
+	return w.until(fmt.Sprintf("exactly %q", want), func(m map[string]jsonItem) bool {
+		return slices.Equal(titles(m), want)
+	})
+}
+
+// settle waits until the watcher has done every rebuild it had reason for:
+// the count of rebuilds stays the same for half a second.
+func (w *watched) settle() {
+	w.t.Helper()
+	last := -1
+	for range 100 {
+		n := len(w.logs.matching("msg=rebuilt"))
+		if n == last {
+			return
+		}
+		last = n
+		time.Sleep(500 * time.Millisecond)
+	}
+	w.t.Fatal("rebuilds never stopped")
+}
+
+func article(title, body string) string {
+	return title + "\n---\n2024-05-01\n\n" + body + "\n"
+}
+
+// In-place writes in chunks with pauses far longer than the quiet period:
+// no snapshot may ever hold the article cut short.
+func TestWatchChunkedWriteNeverTruncated(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "other.md"), []byte(article("Other", "x")), 0o644)
+	}, nil)
+	w.exactly("Other")
+
+	seen := map[string]bool{} // content_html of "Slow" in every snapshot seen
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var last *Snapshot
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if s := w.b.Current(); s != last {
+				last = s
+				for title, it := range items(t, s) {
+					if title != "Other" {
+						seen[title+"|"+it.Content] = true
+					}
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+
+	for round := range 2 { // a new file, then the same file rewritten in place
+		f, err := os.OpenFile(w.path("slow.md"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks := []string{"Slow\n---\n2024-05-02\n\nfirst part ", "second part ", fmt.Sprintf("last part round%d END\n", round)}
+		for _, c := range chunks {
+			if _, err := f.WriteString(c); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(10 * Quiet)
+		}
+		f.Close()
+		want := fmt.Sprintf("round%d END", round)
+		w.until("the complete file", func(m map[string]jsonItem) bool { return strings.Contains(m["Slow"].Content, want) })
+	}
+	close(stop)
+	wg.Wait()
+	for s := range seen {
+		if !strings.HasSuffix(strings.TrimSpace(s), "END</p>") {
+			t.Errorf("a half-written version was published: %q", s)
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("want the 2 complete versions published, saw %d: %v", len(seen), seen)
+	}
+}
+
+// The ways editors and sync tools save: each must end with the new text
+// published under the article's own name, and none of their temporary files
+// published.
+func TestWatchEditorSaves(t *testing.T) {
+	names := []string{"vim.md", "code.md", "rsync.md", "emacs.md"}
+	w := startWatch(t, func(dir string) {
+		for _, n := range names {
+			os.WriteFile(filepath.Join(dir, n), []byte(article(n+" v1", "old")), 0o644)
+		}
+	}, nil)
+	w.exactly("vim.md v1", "code.md v1", "rsync.md v1", "emacs.md v1")
+	ids := map[string]string{}
+	for title, it := range items(t, w.b.Current()) {
+		ids[strings.TrimSuffix(title, " v1")] = it.ID
+	}
+
+	// vim, backupcopy=no: the file is renamed to a backup, a new one is
+	// written under the name, the backup is deleted.
+	must(t, os.Rename(w.path("vim.md"), w.path("vim.md~")))
+	w.put("vim.md", article("vim.md v2", "new"))
+	must(t, os.Remove(w.path("vim.md~")))
+
+	// VS Code and most atomic savers: a temporary file beside it, renamed
+	// over it.
+	w.put(".code.md.tmp-1234", article("code.md v2", "new"))
+	w.put("code.md.tmp", "junk that must never be published")
+	must(t, os.Rename(w.path(".code.md.tmp-1234"), w.path("code.md")))
+
+	// rsync: .name.XXXXXX, written slowly, then renamed.
+	f, err := os.Create(w.path(".rsync.md.Ab12Cd"))
+	must(t, err)
+	f.WriteString("rsync.md v2\n---\n2024-05-01\n")
+	time.Sleep(5 * Quiet)
+	f.WriteString("\nnew\n")
+	f.Close()
+	must(t, os.Rename(w.path(".rsync.md.Ab12Cd"), w.path("rsync.md")))
+
+	// emacs: a lock symlink .#name, an autosave #name#, a backup name~,
+	// then the file written in place.
+	must(t, os.Symlink("root@host.1234:1700000000", w.path(".#emacs.md")))
+	w.put("#emacs.md#", article("autosave", "x"))
+	must(t, os.Rename(w.path("emacs.md"), w.path("emacs.md~")))
+	w.put("emacs.md", article("emacs.md v2", "new"))
+	must(t, os.Remove(w.path(".#emacs.md")))
+
+	m := w.exactly("vim.md v2", "code.md v2", "rsync.md v2", "emacs.md v2")
+	for title, it := range m {
+		if name := strings.TrimSuffix(title, " v2"); ids[name] != it.ID {
+			t.Errorf("%s: id changed from %q to %q on save", name, ids[name], it.ID)
+		}
+	}
+	w.settle()
+	if bad := w.logs.matching("code.md.tmp"); len(bad) > 0 {
+		t.Errorf("a temporary file was looked at: %q", bad)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mv into the folder, mv out of it, rename inside it, delete.
+func TestWatchMoves(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "stay.md"), []byte(article("Stay", "x")), 0o644)
+		os.WriteFile(filepath.Join(dir, "leave.md"), []byte(article("Leave", "x")), 0o644)
+		os.WriteFile(filepath.Join(dir, "old-name.md"), []byte(article("Renamed", "x")), 0o644)
+		os.WriteFile(filepath.Join(dir, "doomed.md"), []byte(article("Doomed", "x")), 0o644)
+	}, nil)
+	w.exactly("Stay", "Leave", "Renamed", "Doomed")
+	elsewhere := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(elsewhere, "arrive.md"), []byte(article("Arrive", "x")), 0o644))
+
+	must(t, os.Rename(filepath.Join(elsewhere, "arrive.md"), w.path("arrive.md")))
+	must(t, os.Rename(w.path("leave.md"), filepath.Join(elsewhere, "leave.md")))
+	must(t, os.Rename(w.path("old-name.md"), w.path("new-name.md")))
+	must(t, os.Remove(w.path("doomed.md")))
+
+	m := w.exactly("Stay", "Arrive", "Renamed")
+	if !strings.HasSuffix(m["Renamed"].URL, "/articles/new-name.html") {
+		t.Errorf("renamed article lives at %s", m["Renamed"].URL)
+	}
+	// What moved out is no longer watched.
+	must(t, os.WriteFile(filepath.Join(elsewhere, "leave.md"), []byte(article("Left", "x")), 0o644))
+	w.settle()
+	w.exactly("Stay", "Arrive", "Renamed")
+}
+
+// Sub-folders created or moved in after start, with files already inside,
+// and removed again.
+func TestWatchSubfolders(t *testing.T) {
+	w := startWatch(t, nil, nil)
+	w.exactly()
+
+	elsewhere := t.TempDir()
+	for i := range 3 {
+		must(t, os.MkdirAll(filepath.Join(elsewhere, "moved", "deeper"), 0o755))
+		must(t, os.WriteFile(filepath.Join(elsewhere, "moved", fmt.Sprintf("m%d.md", i)), []byte(article(fmt.Sprintf("Moved %d", i), "x")), 0o644))
+	}
+	must(t, os.WriteFile(filepath.Join(elsewhere, "moved", "deeper", "d.md"), []byte(article("Deep", "x")), 0o644))
+	must(t, os.Rename(filepath.Join(elsewhere, "moved"), w.path("moved")))
+
+	// Created here, files written at once, before any watch can be on it.
+	must(t, os.MkdirAll(w.path("new/a/b"), 0o755))
+	w.put("new/a/b/c.md", article("Created deep", "x"))
+	w.put("new/top.md", article("Created top", "x"))
+
+	w.exactly("Moved 0", "Moved 1", "Moved 2", "Deep", "Created deep", "Created top")
+	// Files added later inside the moved-in folder are seen: it is watched.
+	w.put("moved/deeper/later.md", article("Later", "x"))
+	w.exactly("Moved 0", "Moved 1", "Moved 2", "Deep", "Created deep", "Created top", "Later")
+
+	must(t, os.RemoveAll(w.path("moved")))
+	w.exactly("Created deep", "Created top")
+	must(t, os.Rename(w.path("new"), filepath.Join(elsewhere, "new")))
+	w.exactly()
+	// The folder that left is not watched any more.
+	must(t, os.WriteFile(filepath.Join(elsewhere, "new", "ghost.md"), []byte(article("Ghost", "x")), 0o644))
+	w.settle()
+	w.exactly()
+	// Nor are pages of removed articles left on disk.
+	if left, _ := filepath.Glob(filepath.Join(w.out, "articles", "*", "*.html")); len(left) > 0 {
+		t.Errorf("stale pages on disk: %q", left)
+	}
+}
+
+// The articles folder removed and made again, or replaced by a rename:
+// watching resumes on the folder now at that path.
+func TestWatchFolderReplaced(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
+	}, nil)
+	w.exactly("A")
+
+	must(t, os.RemoveAll(w.dir))
+	for range 200 { // the watcher sees the folder go
+		if len(w.logs.matching("folder is gone")) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	must(t, os.MkdirAll(w.dir, 0o755))
+	w.put("b.md", article("B", "x"))
+	w.exactly("B")
+	w.put("c.md", article("C", "x")) // and events come again
+	w.exactly("B", "C")
+
+	parent := filepath.Dir(w.dir)
+	fresh := filepath.Join(parent, "fresh")
+	must(t, os.MkdirAll(filepath.Join(fresh, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(fresh, "sub", "d.md"), []byte(article("D", "x")), 0o644))
+	old := filepath.Join(parent, "old")
+	must(t, os.Rename(w.dir, old))
+	must(t, os.Rename(fresh, w.dir))
+	w.exactly("D")
+	w.put("sub/e.md", article("E", "x"))
+	w.exactly("D", "E")
+	// The folder renamed away is no longer watched.
+	must(t, os.WriteFile(filepath.Join(old, "zombie.md"), []byte(article("Zombie", "x")), 0o644))
+	w.settle()
+	w.exactly("D", "E")
+}
+
+// A file that turns invalid keeps its last good version published, with one
+// log line saying why; once fixed, the fix is published.
+func TestWatchInvalidEditKeepsLastGood(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "post.md"), []byte("---\ntitle: Good\ndate: 2024-01-01\n---\nfirst\n"), 0o644)
+	}, nil)
+	w.exactly("Good")
+	w.put("post.md", "---\ntitle: [broken\ndate: 2024-01-01\n---\nsecond\n")
+	for range 3000 {
+		if len(w.logs.matching("article skipped", "post.md")) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.settle()
+	m := w.exactly("Good")
+	if !strings.Contains(m["Good"].Content, "first") {
+		t.Errorf("last good version not kept: %q", m["Good"].Content)
+	}
+	lines := w.logs.matching("article skipped", "post.md")
+	if len(lines) != 1 || !strings.Contains(lines[0], "front matter") || !strings.Contains(lines[0], "last good version stays") {
+		t.Errorf("want one log line naming the file and the reason, got %q", lines)
+	}
+	w.put("post.md", "---\ntitle: Fixed\ndate: 2024-01-01\n---\nthird\n")
+	m = w.exactly("Fixed")
+	if !strings.Contains(m["Fixed"].Content, "third") {
+		t.Errorf("fix not published: %q", m["Fixed"].Content)
+	}
+}
+
+// touch, and a save of the same bytes: nothing served changes.
+func TestWatchTouchChangesNothing(t *testing.T) {
+	text := article("Touched", "same bytes")
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "t.md"), []byte(text), 0o644)
+	}, nil)
+	w.exactly("Touched")
+	w.settle()
+	before := etags(w.b.Current())
+	rebuilds := len(w.logs.matching("msg=rebuilt"))
+
+	later := time.Now().Add(time.Hour)
+	must(t, os.Chtimes(w.path("t.md"), later, later))
+	w.put("t.md", text) // rewritten in place, same bytes: a Write event
+	for range 3000 {
+		if len(w.logs.matching("msg=rebuilt")) > rebuilds {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(w.logs.matching("msg=rebuilt")) == rebuilds {
+		t.Fatal("the save caused no rebuild")
+	}
+	if _, err := w.b.Build(); err != nil { // and a full rescan too
+		t.Fatal(err)
+	}
+	if after := etags(w.b.Current()); !mapsEqual(before, after) {
+		t.Errorf("ETags changed on touch:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+func etags(s *Snapshot) map[string]string {
+	m := map[string]string{}
+	for name, f := range s.Files {
+		m[name] = f.ETag + " " + f.ModTime.String()
+	}
+	return m
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// The kernel's queue overflowing: the watcher reads the whole folder again.
+// The overflow is simulated through the watcher's events, since lowering
+// fs.inotify.max_queued_events would change the machine for every process.
+func TestWatchOverflowRescans(t *testing.T) {
+	evs := make(chan fsnotify.Event)
+	errs := make(chan error)
+	src := &events{Events: evs, Errors: errs,
+		Add: func(string) error { return nil }, Remove: func(string) error { return nil }, List: func() []string { return nil }}
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
+	}, src)
+	w.exactly("A")
+	w.settle()
+	// Changes whose events were lost.
+	w.put("lost1.md", article("Lost 1", "x"))
+	w.put("sub/lost2.md", article("Lost 2", "x"))
+	must(t, os.Remove(w.path("a.md")))
+	w.settle()
+	w.exactly("A")
+	errs <- fmt.Errorf("wrapped: %w", fsnotify.ErrEventOverflow)
+	w.exactly("Lost 1", "Lost 2")
+	if len(w.logs.matching("events were lost")) != 1 {
+		t.Errorf("overflow not logged:\n%s", w.logs)
+	}
+	// Other errors are logged and watching goes on.
+	errs <- errors.New("some watch error")
+	w.put("b.md", article("B", "x"))
+	evs <- fsnotify.Event{Name: w.path("b.md"), Op: fsnotify.Create}
+	w.exactly("Lost 1", "Lost 2", "B")
+}
+
+var linkRE = regexp.MustCompile(`<li><a href="([^"]+)">`)
+
+// 10,000 files dropped at once: all of them published, each once, and
+// counted in the rebuild log. The kernel's queue (16384 events by default)
+// overflows on the way, so this also runs the real overflow path.
+func TestWatchBulkDrop(t *testing.T) {
+	const n = 10000
+	w := startWatch(t, nil, nil)
+	w.exactly()
+	want := map[string]bool{}
+	for i := range n {
+		name := fmt.Sprintf("drop/%02d/%05d.md", i%50, i)
+		want["http://127.0.0.1:8080/articles/"+strings.TrimSuffix(name, ".md")+".html"] = true
+		p := w.path(name)
+		if i < 50 {
+			must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		}
+		must(t, os.WriteFile(p, []byte(fmt.Sprintf("Dropped %05d\n---\n2024-01-01\n\nbody %d\n", i, i)), 0o644))
+	}
+	for range 1200 { // up to 2 minutes under the race detector
+		if w.b.Current().Stats.Published == n {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.settle()
+	s := w.b.Current()
+	got := map[string]int{}
+	for _, m := range linkRE.FindAllStringSubmatch(string(s.Files[IndexFile].Body), -1) {
+		got[m[1]]++
+	}
+	for link, c := range got {
+		if c != 1 || !want[link] {
+			t.Errorf("index.html lists %s %d times", link, c)
+		}
+	}
+	if len(got) != n {
+		t.Errorf("index.html lists %d articles, want %d", len(got), n)
+	}
+	lines := w.logs.matching("msg=rebuilt")
+	if last := lines[len(lines)-1]; !strings.Contains(last, fmt.Sprintf("articles=%d published=%d skipped=0", n, n)) {
+		t.Errorf("last rebuild log line: %s\nall:\n%s", last, strings.Join(lines, "\n"))
+	}
+	pages, _ := filepath.Glob(filepath.Join(w.out, "articles", "drop", "*", "*.html"))
+	if len(pages) != n {
+		t.Errorf("%d pages on disk, want %d", len(pages), n)
+	}
+}
