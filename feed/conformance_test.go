@@ -260,17 +260,24 @@ func checkXMLLint(t *testing.T, feeds map[string][]byte) {
 	}
 }
 
-// python is Debian's Python 3 with feedparser, or a skip.
-func python(t *testing.T) string {
+// python is Debian's Python 3 able to import module (from the Debian
+// package pkg), or a skip.
+func python(t *testing.T, module, pkg string) string {
 	t.Helper()
 	const py = "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
-		t.Skip("/usr/bin/python3 not installed (Debian: python3-feedparser)")
+		t.Skipf("%s not installed (Debian: %s)", py, pkg)
 	}
-	if out, err := exec.Command(py, "-c", "import feedparser").CombinedOutput(); err != nil {
-		t.Skipf("python3 feedparser not installed (Debian: python3-feedparser): %s", out)
+	if out, err := exec.Command(py, "-c", "import "+module).CombinedOutput(); err != nil {
+		t.Skipf("python3 cannot import %s (Debian: %s): %s", module, pkg, out)
 	}
 	return py
+}
+
+// loopback is the environment for a reader run as a child process: the
+// parent's, but never through a proxy, as the test talks only to 127.0.0.1.
+func loopback() []string {
+	return append(os.Environ(), "no_proxy=127.0.0.1", "NO_PROXY=127.0.0.1")
 }
 
 // fpFeed is what feedparser_dump.py prints.
@@ -299,7 +306,7 @@ type fpFeed struct {
 }
 
 func checkFeedparser(t *testing.T, s *confServer) {
-	py := python(t)
+	py := python(t, "feedparser", "python3-feedparser")
 	want := s.published(t)
 	for _, f := range []struct {
 		name, version string
@@ -309,6 +316,7 @@ func checkFeedparser(t *testing.T, s *confServer) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, py, filepath.Join(confDir, "feedparser_dump.py"), s.base+f.name)
+			cmd.Env = loopback()
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -574,7 +582,7 @@ func checkNewsboat(t *testing.T, s *confServer) {
 	if err != nil {
 		t.Skip("newsboat not installed (Debian: newsboat); not checked as a subscriber")
 	}
-	py := python(t) // for its sqlite3 module
+	py := python(t, "sqlite3", "python3") // to read its cache
 	readers := map[string]newsboat{}
 	for _, name := range []string{feed.RSSFile, feed.AtomFile} {
 		dir := t.TempDir()
