@@ -110,8 +110,10 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	a.Author = oneLine(h.fm.Author)
 	a.Draft = h.fm.Draft
 	a.ID = oneLine(h.fm.ID)
+	seen := make(map[string]bool, len(h.fm.Tags))
 	for _, t := range h.fm.Tags {
-		if t = oneLine(t); t != "" && !contains(a.Tags, t) {
+		if t = oneLine(t); t != "" && !seen[t] {
+			seen[t] = true
 			a.Tags = append(a.Tags, t)
 		}
 	}
@@ -218,6 +220,13 @@ func splitFrontMatter(lines []string) (header, error) {
 		if err := node.Decode(&h.fm); err != nil {
 			return h, fmt.Errorf("front matter: %w", err)
 		}
+		// YAML escapes ("\x01") can spell characters XML forbids.
+		for _, s := range []*string{&h.fm.Title, &h.fm.Date, &h.fm.Updated, &h.fm.Author, &h.fm.Summary, &h.fm.Slug, &h.fm.ID} {
+			*s = xmlSafe(*s)
+		}
+		for i, t := range h.fm.Tags {
+			h.fm.Tags[i] = xmlSafe(t)
+		}
 	}
 	h.title, h.date = h.fm.Title, h.fm.Date
 	h.body = strings.Join(lines[end+1:], "\n")
@@ -246,15 +255,6 @@ func lastNonBlank(lines []string) int {
 		}
 	}
 	return -1
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // titleFromPath makes a title of a file name: "my-first_post.md" gives

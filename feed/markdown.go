@@ -2,13 +2,19 @@ package feed
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 	xhtml "golang.org/x/net/html"
 )
 
@@ -17,7 +23,82 @@ import (
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 	goldmark.WithRendererOptions(html.WithUnsafe()),
+	goldmark.WithParserOptions(
+		parser.WithInlineParsers(util.Prioritized(budget{}, 0)),
+		parser.WithBlockParsers(util.Prioritized(budget{}, 0)),
+	),
 )
+
+// renderBudget is how long one article's Markdown may take. goldmark needs
+// time that grows with the square of the input for some shapes (tens of
+// thousands of "[a](" or nested block quotes); such an article is skipped
+// with errTooComplex rather than holding up every rebuild. Ordinary articles
+// take milliseconds, so only hostile files ever come near it.
+var renderBudget = 3 * time.Second
+
+var errTooComplex = errors.New("too complex to render (deeply nested, or tens of thousands of brackets)")
+
+var deadlineKey = parser.NewContextKey()
+
+// budget is a parser that never parses anything: goldmark asks it first at
+// every block and at every character that may start a link, emphasis or
+// code, and it stops the conversion once the deadline has passed.
+type budget struct{}
+
+func (budget) check(pc parser.Context) {
+	if d, ok := pc.Get(deadlineKey).(time.Time); ok && time.Now().After(d) {
+		panic(errTooComplex)
+	}
+}
+
+func (budget) Trigger() []byte { return []byte("[]!(<*_`~> -+") }
+
+func (b budget) Parse(_ ast.Node, _ text.Reader, pc parser.Context) ast.Node {
+	b.check(pc)
+	return nil
+}
+
+func (b budget) Open(_ ast.Node, _ text.Reader, pc parser.Context) (ast.Node, parser.State) {
+	b.check(pc)
+	return nil, parser.NoChildren
+}
+
+func (budget) Continue(ast.Node, text.Reader, parser.Context) parser.State { return parser.Close }
+func (budget) Close(ast.Node, text.Reader, parser.Context)                 {}
+func (budget) CanInterruptParagraph() bool                                 { return true }
+func (budget) CanAcceptIndentedLine() bool                                 { return true }
+
+// maxQuoteDepth is the deepest block quote kept; no writer means more, and
+// goldmark's time grows with the square of the depth.
+const maxQuoteDepth = 32
+
+// capQuoteDepth drops the ">" markers of each line beyond maxQuoteDepth.
+func capQuoteDepth(body string) string {
+	if !strings.Contains(body, ">>") && !strings.Contains(body, "> >") {
+		return body
+	}
+	lines := strings.Split(body, "\n")
+	for i, line := range lines {
+		depth, j, cut := 0, 0, 0
+		for j < len(line) {
+			k := j
+			for k < len(line) && k-j < 4 && line[k] == ' ' {
+				k++
+			}
+			if k == len(line) || line[k] != '>' {
+				break
+			}
+			if depth++; depth == maxQuoteDepth {
+				cut = k + 1
+			}
+			j = k + 1
+		}
+		if depth > maxQuoteDepth {
+			lines[i] = line[:cut] + " " + line[j:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // policy keeps the HTML a writer may use in an article and drops scripts,
 // event handlers, styles and any URL that is not http, https or mailto.
@@ -30,9 +111,19 @@ var policy = func() *bluemonday.Policy {
 // renderBody turns a Markdown body into safe HTML whose links and images
 // point at absolute addresses, resolved against page (the article's own
 // address), so they work in any feed reader.
-func renderBody(body string, page *url.URL) (string, error) {
+func renderBody(body string, page *url.URL) (_ string, err error) {
 	var raw bytes.Buffer
-	if err := markdown.Convert([]byte(body), &raw); err != nil {
+	pc := parser.NewContext()
+	pc.Set(deadlineKey, time.Now().Add(renderBudget))
+	defer func() {
+		if r := recover(); r != nil {
+			if r != errTooComplex {
+				panic(r)
+			}
+			err = errTooComplex
+		}
+	}()
+	if err := markdown.Convert([]byte(capQuoteDepth(body)), &raw, parser.WithContext(pc)); err != nil {
 		return "", err
 	}
 	// Links are made absolute first, so "#part" and "other.html" are judged
