@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"path"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -25,8 +27,27 @@ type File struct {
 	ModTime time.Time // when these bytes were first published
 	Type    string    // Content-Type
 
-	gzipOnce sync.Once
-	gzip     []byte // nil when compressing does not pay
+	once sync.Once
+	gzip []byte // nil when compressing does not pay
+	// The identity and gzip representations, with their response headers
+	// made once, so that serving a file allocates nothing of its own.
+	plain, zipped representation
+}
+
+// representation is one encoding of a file as the handler sends it.
+type representation struct {
+	body    []byte
+	etag    string
+	header  []headerField // of a 200 response
+	notMod  []headerField // of a 304 response
+	present bool
+}
+
+// headerField is one response header. Its value slice is shared by every
+// response that sends it and never changed.
+type headerField struct {
+	key   string // canonical form
+	value []string
 }
 
 var contentTypes = map[string]string{
@@ -61,7 +82,19 @@ func newFile(name string, body []byte, prev *File, now time.Time) *File {
 // Gzip is the body compressed, made on first use and kept for the life of
 // the file; nil when it would not be smaller.
 func (f *File) Gzip() []byte {
-	f.gzipOnce.Do(func() {
+	f.prepare()
+	return f.gzip
+}
+
+// GzipETag is the ETag of the compressed representation: a different
+// representation needs a different strong validator.
+func (f *File) GzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
+
+// prepare compresses the body and makes the response headers of each
+// representation, once per file: the feeds when they are built (readers
+// poll them), other files when first asked for.
+func (f *File) prepare() {
+	f.once.Do(func() {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 		zw.Write(f.Body)
@@ -69,10 +102,30 @@ func (f *File) Gzip() []byte {
 		if b.Len() < len(f.Body) {
 			f.gzip = b.Bytes()
 		}
+		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
+		f.plain = f.representation(f.Body, f.ETag, "", lastMod)
+		if f.gzip != nil {
+			f.zipped = f.representation(f.gzip, f.GzipETag(), "gzip", lastMod)
+		}
 	})
-	return f.gzip
 }
 
-// GzipETag is the ETag of the compressed representation: a different
-// representation needs a different strong validator.
-func (f *File) GzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
+func (f *File) representation(body []byte, etag, encoding, lastMod string) representation {
+	one := func(key, value string) headerField { return headerField{key, []string{value}} }
+	common := []headerField{
+		one("Etag", etag),
+		one("Cache-Control", "public, max-age=60"),
+		one("Vary", "Accept-Encoding"),
+	}
+	r := representation{body: body, etag: etag, present: true, notMod: common}
+	r.header = append(r.header, common...)
+	r.header = append(r.header,
+		one("Content-Type", f.Type),
+		one("Content-Length", strconv.Itoa(len(body))),
+		one("Last-Modified", lastMod),
+	)
+	if encoding != "" {
+		r.header = append(r.header, one("Content-Encoding", encoding))
+	}
+	return r
+}
