@@ -4,7 +4,9 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${DROPFEED:-$REPO/dropfeed}   # `go build` in the repository makes it
-WORK=${BENCH_DIR:-/tmp/dropfeed-bench}
+# Each run works in a folder of its own under /tmp, removed at the end
+# unless BENCH_DIR names one to keep.
+if [ -n "${BENCH_DIR:-}" ]; then WORK=$BENCH_DIR; KEEP=1; else WORK=$(mktemp -d /tmp/dropfeed-bench.XXXXXX); KEEP=; fi
 export GOFLAGS=${GOFLAGS:-}
 
 [ -x "$BIN" ] || { echo "bench: $BIN missing: run 'go build' in $REPO first (or set DROPFEED)" >&2; exit 2; }
@@ -30,6 +32,7 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -n "$KEEP" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 

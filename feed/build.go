@@ -195,7 +195,9 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 	}
 	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed, IndexFile: index} {
 		f := b.newFile(name, body, old(name), now)
-		f.Gzip() // feeds are what readers poll: compress once, now
+		if name != IndexFile {
+			f.Gzip() // feeds are what readers poll: compress once, now
+		}
 		files[name] = f
 	}
 	return &Snapshot{Files: files}, nil

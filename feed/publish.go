@@ -27,6 +27,7 @@ type disk struct {
 	dir     string
 	written map[string]*File  // what the folder holds, as far as we know
 	extra   map[string][]byte // the same for files that are not served
+	swept   bool              // written is all the folder holds: no need to walk it
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -96,6 +97,7 @@ func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
 		d.extra[name] = extra[name]
 	})...)
 	errs = append(errs, d.removeStale(files)...)
+	d.swept = len(errs) == 0 // after a failure, look at the folder itself again
 	return errs
 }
 
@@ -165,13 +167,21 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 
 // removeStale deletes pages of articles that are gone, and folders left
 // empty by that. Only what dropfeed writes is touched: .html files under
-// articles/.
+// articles/. The folder is walked on the first write (for pages an earlier
+// run left) and after a failed one; otherwise the pages written before and
+// not in files are all there is to remove, which keeps a rebuild of a large
+// site from listing every page.
 func (d *disk) removeStale(files map[string]*File) []error {
 	var errs []error
+	var gone []string
 	for name := range d.written {
 		if _, ok := files[name]; !ok {
 			delete(d.written, name)
+			gone = append(gone, name)
 		}
+	}
+	if d.swept {
+		return d.removePages(gone)
 	}
 	root := filepath.Join(d.dir, "articles")
 	var dirs []string
@@ -197,6 +207,27 @@ func (d *disk) removeStale(files map[string]*File) []error {
 	for _, dir := range slices.Backward(dirs) {
 		if dir != root {
 			os.Remove(dir) // only succeeds when empty
+		}
+	}
+	return errs
+}
+
+// removePages deletes the given pages and the folders they leave empty.
+func (d *disk) removePages(names []string) []error {
+	var errs []error
+	root := filepath.Join(d.dir, "articles")
+	for _, name := range names {
+		if !strings.HasPrefix(name, "articles/") || !strings.HasSuffix(name, ".html") {
+			continue
+		}
+		p := filepath.Join(d.dir, filepath.FromSlash(name))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove %s: %w", p, unwrapPath(err)))
+		}
+		for dir := filepath.Dir(p); dir != root && strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil { // only succeeds when empty
+				break
+			}
 		}
 	}
 	return errs
