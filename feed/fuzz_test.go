@@ -32,7 +32,7 @@ func fuzzSeeds(f *testing.F) {
 	ents, _ := os.ReadDir(filepath.Join("testdata", "hostile"))
 	for _, e := range ents {
 		b, err := os.ReadFile(filepath.Join("testdata", "hostile", e.Name()))
-		if err == nil && len(b) <= 64<<10 {
+		if err == nil && len(b) <= 16<<10 {
 			f.Add(b)
 		}
 	}

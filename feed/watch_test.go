@@ -200,13 +200,18 @@ func (w *watched) exactly(want ...string) map[string]jsonItem {
 }
 
 // settle waits until the watcher has done every rebuild it had reason for:
-// the count of rebuilds stays the same for half a second.
+// no rebuild runs, and the count of rebuilds stays the same for half a
+// second.
 func (w *watched) settle() {
 	w.t.Helper()
 	last := -1
-	for range 100 {
+	for range 200 {
 		n := len(w.logs.matching("msg=rebuilt"))
-		if n == last {
+		idle := w.b.mu.TryLock()
+		if idle {
+			w.b.mu.Unlock()
+		}
+		if n == last && idle {
 			return
 		}
 		last = n

@@ -1,0 +1,296 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// hostileSkips are the corpus files that must be skipped, each with a word
+// its log line must hold. Every other file must be published, but for the
+// few in hostileHeavy, which may also be skipped as too complex when the
+// machine (or the race detector) makes them slow.
+var hostileSkips = map[string]string{
+	"binary.md":                "binary",
+	"png-header.md":            "binary",
+	"control-chars.md":         "binary",
+	"empty.md":                 "empty",
+	"whitespace-only.md":       "empty",
+	"front-matter-unclosed.md": "closing ---",
+	"yaml-bomb-tags.md":        "tag must be a word",
+	"yaml-list.md":             "not a map",
+	"yaml-scalar.md":           "not a map",
+	"yaml-invalid.md":          "front matter",
+	"yaml-duplicate-keys.md":   "already defined",
+	"yaml-self-alias.md":       "front matter",
+	"yaml-tabs.md":             "front matter",
+	"yaml-wrong-types.md":      "front matter",
+	"brackets-bomb.md":         "too complex",
+	// Made by the test: they cannot live in git.
+	"huge.md":        "limit",
+	"passwd.md":      "outside the articles folder",
+	"loop.md":        "symbolic link",
+	"loop-a.md":      "symbolic link",
+	"dangling.md":    "symbolic link",
+	"y.md":           "not a regular file",
+	"socket.md":      "not a regular file",
+	"parent-link.md": "outside the articles folder",
+}
+
+var hostileHeavy = map[string]bool{
+	"table.md": true, "nested-quotes.md": true, "nested-quotes-spaced.md": true, "nested-lists.md": true,
+	"emphasis.md": true, "backticks.md": true, "brackets.md": true, "html-nesting.md": true,
+	"reference-links.md": true, "long-line.md": true, "many-tags.md": true, "brackets-links.md": true,
+}
+
+// hostileTitles are titles some corpus files must come out with.
+var hostileTitles = map[string]string{
+	"bom-utf8.md":                "BOM title",
+	"utf16le-bom.md":             "UTF-16 LE title é",
+	"utf16be-bom.md":             "UTF-16 BE title",
+	"utf32le-bom.md":             "UTF-32 title",
+	"crlf.md":                    "CRLF title",
+	"lone-cr.md":                 "Lone CR title",
+	"mixed-endings.md":           "Mixed endings",
+	"control-in-front-matter.md": "Ctl title",
+	"cdata.md":                   "CDATA ]]> in title",
+	"date-year0.md":              "Year zero",
+	"date-9999.md":               "Year 9999",
+	"date-1900.md":               "Year 1900",
+	"date-1969.md":               "Before epoch",
+	"hash-only.md":               "hash only",
+	"alias.md":                   "Aliased",
+}
+
+// hostileFolder fills dir with the corpus, good articles between them, and
+// the hostile files git cannot hold: a file over the size limit, symbolic
+// links out of the folder and in loops, a FIFO, a socket, a file without
+// read permission and a folder named like an article.
+func hostileFolder(t *testing.T, dir string) (good []string) {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join("testdata", "hostile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) < 40 {
+		t.Fatalf("the hostile corpus has %d files, want at least 40", len(ents))
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("testdata", "hostile", e.Name()))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	for i := range 5 {
+		title := fmt.Sprintf("Good article %d", i)
+		good = append(good, title)
+		must(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("good-%d.md", i)), []byte(article(title, "Fine *text*.")), 0o644))
+	}
+	huge := bytes.Repeat([]byte("word "), (MaxArticleSize+1)/5+1)[:MaxArticleSize+1]
+	must(t, os.WriteFile(filepath.Join(dir, "huge.md"), huge, 0o644))
+	// Minutes of goldmark's time without the render budget.
+	must(t, os.WriteFile(filepath.Join(dir, "brackets-bomb.md"), []byte(article("Bomb", strings.Repeat("[a](", 100000))), 0o644))
+	must(t, os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.md")))
+	outside := filepath.Join(t.TempDir(), "outside.md")
+	must(t, os.WriteFile(outside, []byte(article("Outside", "x")), 0o644))
+	must(t, os.Symlink(outside, filepath.Join(dir, "parent-link.md")))
+	must(t, os.Symlink("loop.md", filepath.Join(dir, "loop.md")))
+	must(t, os.Symlink("loop-b.md", filepath.Join(dir, "loop-a.md")))
+	must(t, os.Symlink("loop-a.md", filepath.Join(dir, "loop-b.md")))
+	must(t, os.Symlink("nowhere.md", filepath.Join(dir, "dangling.md")))
+	must(t, os.WriteFile(filepath.Join(dir, "target.data"), []byte(article("Aliased", "x")), 0o644))
+	must(t, os.Symlink("target.data", filepath.Join(dir, "alias.md"))) // inside: followed
+	must(t, os.Symlink("/etc", filepath.Join(dir, "etc")))             // a folder link: not walked
+	must(t, syscall.Mkfifo(filepath.Join(dir, "y.md"), 0o644))
+	if ln, err := net.Listen("unix", filepath.Join(dir, "socket.md")); err == nil {
+		t.Cleanup(func() { ln.Close() })
+	} else {
+		hostileSkipsMissing(t, "socket.md", err)
+	}
+	must(t, os.MkdirAll(filepath.Join(dir, "x.md"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "x.md", "inner.md"), []byte(article("Inside x.md", "x")), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "unreadable.md"), []byte(article("Unreadable", "x")), 0o000))
+	return good
+}
+
+func hostileSkipsMissing(t *testing.T, name string, err error) {
+	t.Logf("%s not made (%v): not tested", name, err)
+	delete(hostileSkips, name)
+}
+
+var skipLine = regexp.MustCompile(`msg="article skipped" file=(\S+) reason=("(?:[^"\\]|\\.)*"|\S+)`)
+
+// The hostile corpus, read at start and again while watching: no panic, no
+// hang, one log line naming each skipped file and why, feeds still valid
+// with every good article present, nothing unsafe let through.
+func TestHostileCorpus(t *testing.T) {
+	var good []string
+	w := startWatch(t, func(dir string) { good = hostileFolder(t, dir) }, nil)
+	w.settle()
+	checkHostile(t, w, "", good)
+
+	// The same files arriving while the watcher runs, in a sub-folder; a
+	// FIFO must not block it.
+	sub := w.path("live")
+	must(t, os.MkdirAll(sub, 0o755))
+	hostileFolder(t, sub)
+	w.put("after.md", article("After the storm", "x")) // the watcher still works
+	for i := 0; !bytes.Contains(w.b.Current().Files[JSONFile].Body, []byte("After the storm")); i++ {
+		if i == 3000 {
+			t.Fatalf("the article written after the hostile files never came:\n%s", w.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.settle()
+	checkHostile(t, w, "live/", good)
+}
+
+func checkHostile(t *testing.T, w *watched, prefix string, good []string) {
+	t.Helper()
+	// One skip line per skipped file, naming it and saying why.
+	skipped := map[string][]string{}
+	for _, m := range skipLine.FindAllStringSubmatch(w.logs.String(), -1) {
+		rel, err := filepath.Rel(w.dir, m[1])
+		must(t, err)
+		skipped[filepath.ToSlash(rel)] = append(skipped[filepath.ToSlash(rel)], m[2])
+	}
+	for name, why := range hostileSkips {
+		lines := skipped[prefix+name]
+		if len(lines) != 1 || !strings.Contains(lines[0], why) {
+			t.Errorf("%s%s: want one skip line saying %q, got %q; its lines:\n%s", prefix, name, why, lines, strings.Join(w.logs.matching(prefix+name), "\n"))
+		}
+	}
+	s := w.b.Current()
+	var doc struct{ Items []jsonItem }
+	must(t, json.Unmarshal(s.Files[JSONFile].Body, &doc))
+	published := map[string]int{} // titles, and how many articles have each
+	for _, it := range doc.Items {
+		published[it.Title]++
+	}
+	for _, title := range good {
+		if _, ok := published[title]; !ok {
+			t.Errorf("good article %q not published", title)
+		}
+	}
+	for name, title := range hostileTitles {
+		if _, ok := published[title]; !ok {
+			t.Errorf("%s: no article titled %q", name, title)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join("testdata", "hostile"))
+	for _, e := range ents {
+		name := prefix + e.Name()
+		if _, skip := hostileSkips[e.Name()]; skip || e.Name() == "draft-only.md" {
+			continue
+		}
+		lines := skipped[name]
+		if len(lines) > 0 && !(hostileHeavy[e.Name()] && len(lines) == 1 && strings.Contains(lines[0], "too complex")) {
+			t.Errorf("%s skipped: %q", name, lines)
+		}
+	}
+	if _, ok := published["Outside"]; ok {
+		t.Error("a symbolic link out of the articles folder was followed")
+	}
+	if _, ok := published["Inside x.md"]; !ok {
+		t.Error("the article inside the folder named x.md is missing")
+	}
+
+	// Every output valid, nothing unsafe in it.
+	for name, f := range s.Files {
+		switch {
+		case name == RSSFile || name == AtomFile:
+			if err := wellFormedXML(f.Body); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		case strings.HasSuffix(name, ".html"):
+			// The article's part of the page: the template around it has
+			// its own <meta> and <style>.
+			body := string(f.Body)
+			body = body[strings.Index(body, "<main>"):strings.Index(body, "</main>")]
+			if bad := unsafeHTML(body); bad != "" {
+				t.Errorf("%s holds %s", name, bad)
+			}
+		}
+	}
+	for _, name := range []string{RSSFile, AtomFile, JSONFile} {
+		feed, err := gofeed.NewParser().ParseString(string(s.Files[name].Body))
+		if err != nil {
+			t.Errorf("gofeed cannot read %s: %v", name, err)
+			continue
+		}
+		if len(feed.Items) != len(doc.Items) {
+			t.Errorf("%s has %d items, the JSON feed %d", name, len(feed.Items), len(doc.Items))
+		}
+		for _, it := range feed.Items {
+			if bad := unsafeHTML(it.Content); bad != "" {
+				t.Errorf("%s: %q holds %s", name, it.Title, bad)
+			}
+		}
+	}
+	if st := s.Stats; st.Published != len(doc.Items) {
+		t.Errorf("stats say %d published, the feed has %d", st.Published, len(doc.Items))
+	}
+}
+
+// A FIFO that appears while watching does not block a rebuild; nor does a
+// file whose reading never ends (a FIFO with a writer that never closes).
+func TestHostileFIFOWhileWatching(t *testing.T) {
+	w := startWatch(t, nil, nil)
+	w.exactly()
+	must(t, syscall.Mkfifo(w.path("pipe.md"), 0o644))
+	// A writer that holds the FIFO open, so a blocking read would wait for
+	// ever.
+	done := make(chan struct{})
+	go func() {
+		f, err := os.OpenFile(w.path("pipe.md"), os.O_WRONLY, 0)
+		if err == nil {
+			<-done
+			f.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		if r, err := os.OpenFile(w.path("pipe.md"), os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close() // unblocks the writer's open if it never happened
+		}
+	})
+	w.put("after.md", article("After the pipe", "x"))
+	w.exactly("After the pipe")
+	for range 300 {
+		if len(w.logs.matching("article skipped", "pipe.md", "not a regular file")) == 1 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("no skip line for the FIFO:\n%s", w.logs)
+}
+
+// The budget that stops pathological Markdown leaves the article skipped
+// with a reason, and its earlier good version published.
+func TestHostileTooComplexKeepsLastGood(t *testing.T) {
+	saved := renderBudget
+	renderBudget = 0 // everything is too complex
+	defer func() { renderBudget = saved }()
+	_, _, err := Parse(Source{Path: "a.md", Data: []byte(article("T", "[x](y)")), ModTime: fuzzModTime}, ParseOptions{BaseURL: fuzzBase, Loc: time.UTC})
+	if !errors.Is(err, errTooComplex) {
+		t.Fatalf("want errTooComplex, got %v", err)
+	}
+	renderBudget = saved
+	a, _, err := Parse(Source{Path: "a.md", Data: []byte(article("T", "> "+strings.Repeat(">", 100000)+" deep")), ModTime: fuzzModTime}, ParseOptions{BaseURL: fuzzBase, Loc: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth := strings.Count(a.HTML, "<blockquote>"); depth != maxQuoteDepth {
+		t.Errorf("quotes nested %d deep, want the cap of %d", depth, maxQuoteDepth)
+	}
+}
