@@ -217,6 +217,11 @@ func (b *Builder) newFile(name string, body []byte, prev *File, now time.Time) *
 // history of "updated" dates beside it.
 func (b *Builder) writeDisk(snap *Snapshot) error {
 	state := b.lib.history.state(func(p string) bool { return b.lib.entries[p] != nil })
+	if len(b.diskFailed) > 0 {
+		// Whatever broke the folder may have taken files written before
+		// with it: check every one until a write succeeds in full.
+		b.disk.forget()
+	}
 	errs := b.disk.write(snap.Files, map[string][]byte{StateFile: state})
 	// Each failure is logged once, not again on every retry while the
 	// folder stays unwritable.

@@ -63,6 +63,13 @@ func (d *disk) adopt(name string, f *File) *File {
 	return f
 }
 
+// forget drops what is known of the folder, so the next write checks every
+// file again.
+func (d *disk) forget() {
+	clear(d.written)
+	clear(d.extra)
+}
+
 // write makes the folder hold exactly the snapshot's files (plus extra, files
 // that are written but not served). It returns one error per file that could
 // not be written; those are tried again on the next call.

@@ -609,3 +609,61 @@ func TestWatchBulkDrop(t *testing.T) {
 		t.Errorf("%d pages on disk, want %d", len(pages), n)
 	}
 }
+
+// The output folder turning unwritable mid-run: one clear error per file
+// that cannot be written, however often it is tried again; HTTP keeps
+// serving; once the folder is writable, out/ catches up in full. Tests run
+// as root, whom permission bits do not stop, so out/articles is replaced by
+// a plain file: nothing can be written below it.
+func TestWatchOutputUnwritable(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
+	}, nil)
+	w.exactly("A")
+	w.settle()
+	pages := filepath.Join(w.out, "articles")
+	must(t, os.RemoveAll(pages))
+	must(t, os.WriteFile(pages, []byte("in the way"), 0o644))
+
+	w.put("b.md", article("B", "x"))
+	w.exactly("A", "B") // served all the same
+	for range 3000 {
+		if len(w.logs.matching("level=ERROR", "b.html")) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.settle()
+	for range 3 { // what the retry ticker does, without its two seconds
+		if err := w.b.RetryDisk(); !errors.Is(err, ErrOutput) {
+			t.Fatalf("retry on an unwritable folder: %v", err)
+		}
+	}
+	for _, page := range []string{"a.html", "b.html"} {
+		lines := w.logs.matching("level=ERROR", page)
+		if len(lines) != 1 || !strings.Contains(lines[0], "not a directory") {
+			t.Errorf("%s: want one error line saying why, got %q", page, lines)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(w.out, JSONFile)); !bytes.Equal(got, w.b.Current().Files[JSONFile].Body) {
+		t.Error("feed.json, which could be written, was not")
+	}
+
+	must(t, os.Remove(pages))
+	must(t, os.Mkdir(pages, 0o755))
+	for range 1000 { // the retry ticker runs every two seconds
+		if len(w.logs.matching("output folder written again")) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.settle()
+	for name, f := range w.b.Current().Files {
+		if got, err := os.ReadFile(filepath.Join(w.out, filepath.FromSlash(name))); err != nil || !bytes.Equal(got, f.Body) {
+			t.Errorf("%s not written back after the folder came back: %v", name, err)
+		}
+	}
+	if n := len(w.logs.matching("output folder written again")); n != 1 {
+		t.Errorf("%d recovery lines, want 1", n)
+	}
+}
