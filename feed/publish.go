@@ -87,12 +87,6 @@ func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
 	}
 	slices.Sort(pages)
 	slices.Sort(top)
-	var errs []error
-	for _, batch := range [][]string{pages, top} {
-		errs = append(errs, d.replace(batch, func(name string) []byte { return files[name].Body }, func(name string) {
-			d.written[name] = files[name]
-		})...)
-	}
 	var names []string
 	for name, body := range extra {
 		if old, ok := d.extra[name]; !ok || !bytes.Equal(old, body) {
@@ -100,27 +94,40 @@ func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
 		}
 	}
 	slices.Sort(names)
-	errs = append(errs, d.replace(names, func(name string) []byte { return extra[name] }, func(name string) {
-		d.extra[name] = extra[name]
-	})...)
+	var todo []pending
+	for _, name := range slices.Concat(pages, top) {
+		todo = append(todo, pending{name, files[name].Body, func() { d.written[name] = files[name] }})
+	}
+	for _, name := range names {
+		todo = append(todo, pending{name, extra[name], func() { d.extra[name] = extra[name] }})
+	}
+	errs := d.replace(todo)
 	errs = append(errs, d.removeStale(files)...)
 	d.swept = len(errs) == 0 // after a failure, look at the folder itself again
 	return errs
 }
 
-// replace writes a batch of files atomically: every temporary file is written,
-// then one sync flushes them all (far cheaper than one fsync each), then each
-// is renamed into place and the folders are synced.
-func (d *disk) replace(names []string, body func(string) []byte, done func(string)) []error {
+// pending is a file to write, and what to note once it is in place.
+type pending struct {
+	name string
+	body []byte
+	done func()
+}
+
+// replace writes files atomically, in the order given: every temporary file
+// is written, then one sync flushes them all (far cheaper than one fsync
+// each, and a sync of the whole file system costs the same for one file as
+// for many), then each is renamed into place and the folders are synced.
+func (d *disk) replace(todo []pending) []error {
 	var errs []error
-	temps := make(map[string]string, len(names))
-	for _, name := range names {
-		tmp, err := d.writeTemp(name, body(name))
+	temps := make(map[string]string, len(todo))
+	for _, p := range todo {
+		tmp, err := d.writeTemp(p.name, p.body)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, name), unwrapPath(err)))
+			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
 			continue
 		}
-		temps[name] = tmp
+		temps[p.name] = tmp
 	}
 	if len(temps) == 0 {
 		return errs
@@ -129,23 +136,30 @@ func (d *disk) replace(names []string, body func(string) []byte, done func(strin
 		errs = append(errs, fmt.Errorf("sync %s: %w", d.dir, err))
 	}
 	dirs := map[string]bool{}
-	for _, name := range names {
-		tmp, ok := temps[name]
+	syncDirs := func() {
+		for dir := range dirs {
+			syncDir(dir)
+		}
+		clear(dirs)
+	}
+	for _, p := range todo {
+		tmp, ok := temps[p.name]
 		if !ok {
 			continue
 		}
-		final := filepath.Join(d.dir, filepath.FromSlash(name))
+		if !strings.Contains(p.name, "/") {
+			syncDirs() // pages are in place for good before what links to them
+		}
+		final := filepath.Join(d.dir, filepath.FromSlash(p.name))
 		if err := os.Rename(tmp, final); err != nil {
 			os.Remove(tmp)
 			errs = append(errs, fmt.Errorf("write %s: %w", final, unwrapPath(err)))
 			continue
 		}
 		dirs[filepath.Dir(final)] = true
-		done(name)
+		p.done()
 	}
-	for dir := range dirs {
-		syncDir(dir)
-	}
+	syncDirs()
 	return errs
 }
 
