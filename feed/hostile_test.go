@@ -1,15 +1,21 @@
 package feed
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -292,5 +298,220 @@ func TestHostileTooComplexKeepsLastGood(t *testing.T) {
 	}
 	if depth := strings.Count(a.HTML, "<blockquote>"); depth != maxQuoteDepth {
 		t.Errorf("quotes nested %d deep, want the cap of %d", depth, maxQuoteDepth)
+	}
+}
+
+// serveOn serves b's snapshots on a real listener on 127.0.0.1 with srv's
+// settings, until the test ends.
+func serveOn(t *testing.T, b *Builder, tune func(*http.Server)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	srv := NewServer(ln.Addr().String(), Handler(b.Current))
+	if tune != nil {
+		tune(srv)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+func builtWith(t *testing.T, n int) (*Builder, Config) {
+	t.Helper()
+	cfg, _ := robustConfig(t)
+	must(t, os.MkdirAll(cfg.ArticlesDir, 0o755))
+	for i := range n {
+		must(t, os.WriteFile(filepath.Join(cfg.ArticlesDir, fmt.Sprintf("a%02d.md", i)), []byte(article(fmt.Sprintf("A%d", i), "x")), 0o644))
+	}
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	_, err = b.First()
+	must(t, err)
+	return b, cfg
+}
+
+// rawRequest sends req as it is and reads one response.
+func rawRequest(t *testing.T, addr, req string) (status int, body string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	must(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		return 0, ""
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%.80q: %v", req, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A client that trickles its headers is cut off by the server's timeouts.
+func TestHostileHTTPSlowClient(t *testing.T) {
+	srv := NewServer("127.0.0.1:0", nil)
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 10*time.Second || srv.ReadTimeout <= 0 ||
+		srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
+		t.Errorf("NewServer lacks timeouts or a header limit: %+v", srv)
+	}
+	b, _ := builtWith(t, 1)
+	// The same server with the header timeout shortened, so the test need
+	// not wait the five seconds.
+	addr := serveOn(t, b, func(s *http.Server) { s.ReadHeaderTimeout = 200 * time.Millisecond })
+	c, err := net.Dial("tcp", addr)
+	must(t, err)
+	defer c.Close()
+	closed := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, c) // until the server closes the connection
+		close(closed)
+	}()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+	for i := range 200 { // one byte every 50 ms: 10 s at most
+		select {
+		case <-closed:
+			t.Logf("cut off after %d trickled bytes", i)
+			return
+		case <-time.After(50 * time.Millisecond):
+			c.Write([]byte("a"))
+		}
+	}
+	t.Fatal("a client trickling its headers was never cut off")
+}
+
+// 1,000 connections reading the feeds while 100 rebuilds change them: every
+// body is one whole version, the one its ETag names.
+func TestHostileHTTPConcurrentRebuilds(t *testing.T) {
+	b, cfg := builtWith(t, 20)
+	addr := serveOn(t, b, nil)
+	paths := []string{"/" + JSONFile, "/" + RSSFile, "/" + IndexFile, "/articles/a00.html"}
+	var mu sync.Mutex
+	versions := map[string]bool{} // name, ETag and hash of the bytes
+	record := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range paths {
+			f := b.Current().Files[strings.TrimPrefix(p, "/")]
+			versions[fmt.Sprintf("%s %s %x", p, f.ETag, sha256.Sum256(f.Body))] = true
+		}
+	}
+	record()
+
+	type seen struct{ key, problem string }
+	results := make([][]seen, 1000)
+	var rebuilding atomic.Bool
+	rebuilding.Store(true)
+	var wg sync.WaitGroup
+	var ready sync.WaitGroup
+	ready.Add(len(results))
+	for i := range results {
+		wg.Go(func() {
+			c, err := net.Dial("tcp", addr)
+			ready.Done()
+			if err != nil {
+				results[i] = append(results[i], seen{problem: err.Error()})
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(2 * time.Minute))
+			r := bufio.NewReader(c)
+			for n := 0; n < 25 && (n == 0 || rebuilding.Load()); n++ {
+				time.Sleep(time.Duration(n%2) * 20 * time.Millisecond) // spread over the rebuilds
+				p := paths[(i+n)%len(paths)]
+				if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", p); err != nil {
+					results[i] = append(results[i], seen{problem: err.Error()})
+					return
+				}
+				resp, err := http.ReadResponse(r, nil)
+				if err != nil {
+					results[i] = append(results[i], seen{problem: err.Error()})
+					return
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				s := seen{key: fmt.Sprintf("%s %s %x", p, resp.Header.Get("ETag"), sha256.Sum256(body))}
+				switch {
+				case err != nil || resp.StatusCode != 200:
+					s.problem = fmt.Sprintf("%s: status %d, %v", p, resp.StatusCode, err)
+				case p == "/"+JSONFile && !json.Valid(body):
+					s.problem = "feed.json is not whole"
+				case p == "/"+RSSFile && wellFormedXML(body) != nil:
+					s.problem = "rss.xml is not whole"
+				}
+				results[i] = append(results[i], s)
+			}
+		})
+	}
+	ready.Wait() // every connection open before the rebuilds start
+	began := time.Now()
+	defer func() { t.Logf("rebuilds took %v", time.Since(began)) }()
+	for i := range 100 {
+		name := fmt.Sprintf("a%02d.md", i%20)
+		must(t, os.WriteFile(filepath.Join(cfg.ArticlesDir, name), []byte(article(fmt.Sprintf("A%d v%d", i%20, i), strings.Repeat("more ", i))), 0o644))
+		if _, err := b.Rebuild([]string{name}); err != nil {
+			t.Fatal(err)
+		}
+		record()
+	}
+	rebuilding.Store(false)
+	wg.Wait()
+	total, bad := 0, 0
+	for _, rs := range results {
+		for _, s := range rs {
+			total++
+			if s.problem == "" && !versions[s.key] {
+				s.problem = "body and ETag of no published version: " + s.key
+			}
+			if s.problem != "" {
+				if bad++; bad <= 10 {
+					t.Error(s.problem)
+				}
+			}
+		}
+	}
+	if bad > 0 || total < len(results) {
+		t.Errorf("%d of %d responses bad", bad, total)
+	}
+	t.Logf("%d responses over %d connections, %d versions", total, len(results), len(versions))
+}
+
+// Paths that try to leave out/ or reach what is not served, URLs and
+// headers too long: all 4xx, and never a byte of a file outside out/.
+func TestHostileHTTPPaths(t *testing.T) {
+	b, cfg := builtWith(t, 1)
+	secret := "TOP-SECRET-" + fmt.Sprint(time.Now().UnixNano())
+	must(t, os.WriteFile(filepath.Join(filepath.Dir(cfg.OutDir), "secret.txt"), []byte(secret), 0o644))
+	must(t, os.WriteFile(filepath.Join(cfg.OutDir, "articles", "secret.txt"), []byte(secret), 0o644))
+	addr := serveOn(t, b, nil)
+	paths := []string{
+		"/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/%2E%2E/%2E%2E/etc/passwd",
+		"/articles/../../secret.txt", "/articles/%2e%2e/%2e%2e/secret.txt", "/articles/..%5c..%5csecret.txt",
+		"/..\\secret.txt", "/articles/secret.txt", "/.dropfeed-state.json", "/%2edropfeed-state.json",
+		"/articles/.%2e/.dropfeed-state.json", "/rss.xml%00", "/rss.xml%00.html", "/%00", "/articles/a00.html%00.txt",
+		"/articles/", "/articles", "//etc/passwd", "/etc/passwd", "/articles//a00.html", "/./rss.xml", "/articles/./a00.html",
+		"/%", "/%zz", "/" + strings.Repeat("a", 100<<10), "/rss.xml?" + strings.Repeat("q", 100<<10),
+		"/" + strings.Repeat("../", 5000) + "etc/passwd", "http://evil/../../etc/passwd", "*",
+	}
+	for _, p := range paths {
+		status, body := rawRequest(t, addr, "GET "+p+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		if status < 400 || status > 499 {
+			t.Errorf("GET %.60q: status %d, want 4xx", p, status)
+		}
+		if strings.Contains(body, secret) || strings.Contains(body, "root:") {
+			t.Errorf("GET %.60q served a file outside out/", p)
+		}
+	}
+	huge := "GET /rss.xml HTTP/1.1\r\nHost: x\r\nX-Huge: " + strings.Repeat("h", 1<<20) + "\r\n\r\n"
+	if status, _ := rawRequest(t, addr, huge); status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("1 MiB header: status %d, want 431", status)
+	}
+	many := "GET /rss.xml HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Many: m\r\n", 10000) + "\r\n"
+	if status, _ := rawRequest(t, addr, many); status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("10,000 headers: status %d, want 431", status)
+	}
+	// And the server still serves.
+	if status, _ := rawRequest(t, addr, "GET /rss.xml HTTP/1.1\r\nHost: x\r\n\r\n"); status != 200 {
+		t.Errorf("after the abuse: status %d", status)
 	}
 }
