@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,17 +172,32 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 	}
 	files := make(map[string]*File, len(list)+4)
 	pages := make(map[string]pageCache, len(list))
+	var todo []*Article
 	for _, a := range list {
-		name := PagePath(a.Slug)
 		if c, ok := b.pages[a.Slug]; ok && c.art == a {
-			files[name], pages[a.Slug] = c.file, c
-			continue
+			files[PagePath(a.Slug)], pages[a.Slug] = c.file, c
+		} else {
+			todo = append(todo, a)
 		}
+	}
+	made := make([]*File, len(todo))
+	failed := make([]error, len(todo))
+	eachParallel(len(todo), func(i int) {
+		a := todo[i]
+		name := PagePath(a.Slug)
 		body, err := b.cfg.Page(a)
 		if err != nil {
-			return nil, fmt.Errorf("page of %s: %w", a.Path, err)
+			failed[i] = fmt.Errorf("page of %s: %w", a.Path, err)
+			return
 		}
-		f := b.newFile(name, body, old(name), now)
+		made[i] = newFile(name, body, old(name), now)
+	})
+	for i, a := range todo {
+		if failed[i] != nil {
+			return nil, failed[i]
+		}
+		name := PagePath(a.Slug)
+		f := b.adopt(name, made[i], old(name))
 		files[name], pages[a.Slug] = f, pageCache{a, f}
 	}
 	b.pages = pages
@@ -206,11 +222,30 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 // newFile is newFile, but on the first build an identical file already in
 // the output folder lends its date.
 func (b *Builder) newFile(name string, body []byte, prev *File, now time.Time) *File {
-	f := newFile(name, body, prev, now)
+	return b.adopt(name, newFile(name, body, prev, now), prev)
+}
+
+// adopt lets a file already in the output folder lend its date to f, on
+// the first build, when there is no file before f.
+func (b *Builder) adopt(name string, f, prev *File) *File {
 	if prev == nil && b.Current() == nil {
-		f = b.disk.adopt(name, f)
+		return b.disk.adopt(name, f)
 	}
 	return f
+}
+
+// eachParallel calls f(i) for every i in [0, n), on every core.
+func eachParallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // writeDisk mirrors the snapshot into the output folder and saves the

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -183,23 +182,12 @@ func (l *library) update(rel string, files []found, progress func()) {
 		}
 	}
 	results := make([]*entry, len(todo))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Go(func() {
-			for i := range work {
-				results[i] = l.load(todo[i], l.entries[todo[i].rel])
-				if progress != nil {
-					progress()
-				}
-			}
-		})
-	}
-	for i := range todo {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	eachParallel(len(todo), func(i int) {
+		results[i] = l.load(todo[i], l.entries[todo[i].rel])
+		if progress != nil {
+			progress()
+		}
+	})
 	for i, f := range todo {
 		l.entries[f.rel] = results[i]
 	}
