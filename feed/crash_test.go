@@ -97,9 +97,10 @@ func TestCrashDuringBulkDrop(t *testing.T) {
 		// moment: during the first build, the watch, a rebuild or a write.
 		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
 		done := make(chan struct{})
+		n := 150 + rng.IntN(150)
 		go func() {
 			defer close(done)
-			drop(150 + rng.IntN(150))
+			drop(n)
 		}()
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
 		must(t, cmd.Process.Signal(syscall.SIGKILL))

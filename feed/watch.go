@@ -73,7 +73,7 @@ func (w *watcher) run(ctx context.Context) {
 	w.pending = map[string]time.Time{}
 	done := make(chan []string, 1) // files left unread: still being written
 	busy := false
-	timer := time.NewTimer(0)
+	timer, armed := time.NewTimer(0), true
 	retry := time.NewTicker(2 * time.Second)
 	defer retry.Stop()
 	for {
@@ -110,12 +110,16 @@ func (w *watcher) run(ctx context.Context) {
 				w.b.RetryDisk() // logs what it could not write
 			}
 		case <-timer.C:
+			armed = false
 			if w.gone {
 				w.comeBack()
 			}
 		}
 		if w.gone {
-			timer.Reset(lookBack)
+			if !armed { // events may keep coming: do not put the look off
+				timer.Reset(lookBack)
+				armed = true
+			}
 			continue
 		}
 		if busy {
@@ -132,6 +136,7 @@ func (w *watcher) run(ctx context.Context) {
 			}()
 		} else if wait > 0 {
 			timer.Reset(wait)
+			armed = true
 		}
 	}
 }
