@@ -126,6 +126,9 @@ func hostileFolder(t *testing.T, dir string) (good []string) {
 	must(t, os.MkdirAll(filepath.Join(dir, "x.md"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "x.md", "inner.md"), []byte(article("Inside x.md", "x")), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "unreadable.md"), []byte(article("Unreadable", "x")), 0o000))
+	if os.Geteuid() != 0 {
+		hostileSkips["unreadable.md"] = "permission denied"
+	} // root reads it all the same: then it is published like any other
 	return good
 }
 

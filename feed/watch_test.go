@@ -82,9 +82,12 @@ func robustConfig(t *testing.T) (Config, *syncLog) {
 
 // startWatch builds once, then watches, with events from src (nil: the
 // real fsnotify watcher).
-func startWatch(t *testing.T, setup func(dir string), src *events) *watched {
+func startWatch(t *testing.T, setup func(dir string), src *events, tune ...func(*Config)) *watched {
 	t.Helper()
 	cfg, logs := robustConfig(t)
+	for _, f := range tune {
+		f(&cfg)
+	}
 	if err := os.MkdirAll(cfg.ArticlesDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +571,8 @@ var linkRE = regexp.MustCompile(`<li><a href="([^"]+)">`)
 // overflows on the way, so this also runs the real overflow path.
 func TestWatchBulkDrop(t *testing.T) {
 	const n = 10000
-	w := startWatch(t, nil, nil)
+	// The default limit: feeds of 50 entries, index.html of all of them.
+	w := startWatch(t, nil, nil, func(cfg *Config) { cfg.Limit = 50 })
 	w.exactly()
 	want := map[string]bool{}
 	for i := range n {
