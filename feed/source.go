@@ -83,6 +83,9 @@ type found struct {
 // inside the articles folder; skipped files are reported.
 func (l *library) scan(rel string) ([]found, error) {
 	root := filepath.Join(l.dir, filepath.FromSlash(rel))
+	if rel == "" {
+		root += string(filepath.Separator) // the articles folder may be a link to one
+	}
 	var out []found
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -197,6 +197,9 @@ func (w *watcher) comeBack() {
 // addTree watches dir and every folder below it, but hidden ones and
 // symbolic links.
 func (w *watcher) addTree(dir string) error {
+	if dir == w.root {
+		dir += string(filepath.Separator) // the articles folder may be a link to one
+	}
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == dir {
@@ -207,7 +210,7 @@ func (w *watcher) addTree(dir string) error {
 		if !d.IsDir() {
 			return nil
 		}
-		if p != w.root && ignoredName(d.Name()) {
+		if filepath.Clean(p) != w.root && ignoredName(d.Name()) {
 			return fs.SkipDir
 		}
 		if err := w.src.Add(p); err != nil {

@@ -671,3 +671,22 @@ func TestWatchOutputUnwritable(t *testing.T) {
 		t.Errorf("%d recovery lines, want 1", n)
 	}
 }
+
+// An articles folder that is a symbolic link to the real one (a synced
+// folder elsewhere), or a hidden folder, is read and watched like any other.
+func TestWatchArticlesFolderIsALink(t *testing.T) {
+	real := filepath.Join(t.TempDir(), ".real")
+	must(t, os.MkdirAll(real, 0o755))
+	must(t, os.WriteFile(filepath.Join(real, "a.md"), []byte(article("A", "x")), 0o644))
+	w := startWatch(t, nil, nil, func(cfg *Config) {
+		must(t, os.Symlink(real, cfg.ArticlesDir))
+	})
+	w.exactly("A")
+	must(t, os.WriteFile(filepath.Join(real, "b.md"), []byte(article("B", "x")), 0o644))
+	w.exactly("A", "B")
+
+	h := startWatch(t, nil, nil, func(cfg *Config) { cfg.ArticlesDir = real })
+	h.exactly("A", "B")
+	must(t, os.WriteFile(filepath.Join(real, "c.md"), []byte(article("C", "x")), 0o644))
+	h.exactly("A", "B", "C")
+}
