@@ -50,7 +50,9 @@ func (b *Builder) Watch(ctx context.Context) error {
 	defer fsw.Close()
 	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, List: fsw.WatchList}
 	w := &watcher{b: b, src: src, root: filepath.Clean(b.cfg.ArticlesDir)}
-	if err := w.addTree(w.root); err != nil {
+	if err := w.addTree(w.root); errors.Is(err, fs.ErrNotExist) {
+		w.goneAway() // since the first build
+	} else if err != nil {
 		return err
 	}
 	// Anything that changed between the first build and the watches being
@@ -149,11 +151,7 @@ func (w *watcher) event(ev fsnotify.Event) {
 	name := filepath.Clean(ev.Name)
 	if name == w.root {
 		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			w.b.cfg.Log.Warn("watch: the articles folder is gone; waiting for it to come back", "folder", w.root)
-			for _, d := range w.src.List() {
-				w.src.Remove(d) // a renamed folder would still report under the old name
-			}
-			w.gone = true
+			w.goneAway()
 		}
 		return
 	}
@@ -179,6 +177,16 @@ func (w *watcher) event(ev fsnotify.Event) {
 // has open for writing.
 func (w *watcher) writing(rel string) bool {
 	return IsArticleName(path.Base(rel)) && stillWriting(filepath.Join(w.root, filepath.FromSlash(rel)))
+}
+
+// goneAway stops watching a folder that was removed or renamed, and waits
+// for one to be back at its path.
+func (w *watcher) goneAway() {
+	w.b.cfg.Log.Warn("watch: the articles folder is gone; waiting for it to come back", "folder", w.root)
+	for _, d := range w.src.List() {
+		w.src.Remove(d) // a renamed folder would still report under the old name
+	}
+	w.gone = true
 }
 
 // comeBack checks whether the articles folder is back, and if so watches it
