@@ -24,29 +24,46 @@ gzip -9 -k -f "$dir/out/rss.xml"
 mkdir -p "$dir/nginx"
 sed -e "s|@ROOT@|$dir/out|; s|@PORT@|${PEER#*:}|; s|@TMP@|$dir/nginx|g" "$REPO/bench/nginx.conf" >"$dir/nginx/nginx.conf"
 nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" &
-PIDS+=($!)
-wait_http "http://$PEER/rss.xml" $!
+peer_pid=$!
+PIDS+=($peer_pid)
+wait_http "http://$PEER/rss.xml" $peer_pid
 "$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$OURS" 2>"$dir/dropfeed.log" &
-PIDS+=($!)
-wait_http "http://$OURS/rss.xml" $!
+ours_pid=$!
+PIDS+=($ours_pid)
+wait_http "http://$OURS/rss.xml" $ours_pid
 
 size=$(curl -fsS "http://$OURS/rss.xml" | wc -c)
 echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-default}"
 
 etag() { curl -fsS -o /dev/null -D - "http://$1/rss.xml" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
-rps() { # server header...
-	local url=http://$1/rss.xml; shift
+# ticks PID... is the CPU time (user + system, in clock ticks) of the
+# processes and their children, nginx's workers included.
+ticks() {
+	local p t=0
+	for p in "$@" $(pgrep -P "$1" || true); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+# rps ADDR PID HEADER... prints requests/s and CPU microseconds per request.
+rps() {
+	local url=http://$1/rss.xml pid=$2 t0 out; shift 2
 	local args=() h
 	for h in "$@"; do args+=(-H "$h"); done
-	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url" | awk '/^Requests\/sec/ {print $2}'
+	t0=$(ticks "$pid")
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url")
+	awk -v t=$(($(ticks "$pid") - t0)) -v hz="$(getconf CLK_TCK)" '
+		/requests in/ {n = $1} /^Requests\/sec/ {r = $2}
+		END {printf "%s %.2f\n", r, t / hz * 1e6 / n}' <<<"$out"
 }
 run() { # name header-for-ours header-for-peer
-	local o=() p=() i
+	local o=() p=() oc=() pc=() i r c
 	for i in $(seq "$ROUNDS"); do
-		o+=("$(rps "$OURS" ${2:+"$2"})")
-		p+=("$(rps "$PEER" ${3:+"$3"})")
+		read -r r c < <(rps "$OURS" "$ours_pid" ${2:+"$2"}); o+=("$r"); oc+=("$c")
+		read -r r c < <(rps "$PEER" "$peer_pid" ${3:+"$3"}); p+=("$r"); pc+=("$c")
 	done
 	figure "$1" "$(median "${o[@]}")" "$(median "${p[@]}")" req/s
+	figure "  CPU per request" "$(median "${oc[@]}")" "$(median "${pc[@]}")" us lower
 }
 
 run "GET /rss.xml gzip" "Accept-Encoding: gzip" "Accept-Encoding: gzip"
