@@ -255,7 +255,7 @@ func (b *Builder) writeDisk(snap *Snapshot) error {
 	if len(b.diskFailed) > 0 {
 		// Whatever broke the folder may have taken files written before
 		// with it: check every one until a write succeeds in full.
-		b.disk.forget()
+		b.disk.recheck()
 	}
 	errs := b.disk.write(snap.Files, map[string][]byte{StateFile: state})
 	// Each failure is logged once, not again on every retry while the

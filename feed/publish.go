@@ -63,11 +63,20 @@ func (d *disk) adopt(name string, f *File) *File {
 	return f
 }
 
-// forget drops what is known of the folder, so the next write checks every
-// file again.
-func (d *disk) forget() {
-	clear(d.written)
-	clear(d.extra)
+// recheck forgets the files written before that are no longer in the
+// folder as written (a folder removed or replaced with them in it), so the
+// next write puts them back.
+func (d *disk) recheck() {
+	for name, f := range d.written {
+		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(len(f.Body)) {
+			delete(d.written, name)
+		}
+	}
+	for name, body := range d.extra {
+		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(len(body)) {
+			delete(d.extra, name)
+		}
+	}
 }
 
 // write makes the folder hold exactly the snapshot's files (plus extra, files
