@@ -169,7 +169,7 @@ func splitHeader(text string) (header, error) {
 	lines := strings.Split(text, "\n")
 	first := nextNonBlank(lines, 0)
 	if strings.TrimSpace(lines[first]) == "---" {
-		return splitFrontMatter(lines)
+		return splitFrontMatter(lines[first:])
 	}
 	h := header{title: lines[first]}
 	sep := nextNonBlank(lines, first+1)
@@ -261,12 +261,17 @@ func lastNonBlank(lines []string) int {
 // "my first post".
 func titleFromPath(p string) string {
 	base := strings.TrimSuffix(path.Base(p), path.Ext(p))
-	return oneLine(strings.Map(func(r rune) rune {
+	// strings.Map also turns bytes that are not UTF-8 into U+FFFD.
+	t := oneLine(xmlSafe(strings.Map(func(r rune) rune {
 		if r == '-' || r == '_' {
 			return ' '
 		}
 		return r
-	}, base))
+	}, base)))
+	if t == "" {
+		return "Untitled" // a name of nothing but dashes or control characters
+	}
+	return t
 }
 
 // SlugOf gives the page address of an article file: its path without the

@@ -13,12 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -79,6 +81,12 @@ var hostileTitles = map[string]string{
 	"alias.md":                   "Aliased",
 }
 
+// hostileNames are file names that become titles (the files have none).
+var hostileNames = []string{"new\nline.md", "bad\xff\xfeutf8.md", "ctl\x01\x1b.md", "\x01\x02.md", "---.md",
+	"<script>alert(1)<\\script>.md", "quote\"amp&.md", strings.Repeat("long", 60) + ".md", " spaces .md"}
+
+const hostileNameBody = "body of a file with a hostile name"
+
 // hostileFolder fills dir with the corpus, good articles between them, and
 // the hostile files git cannot hold: a file over the size limit, symbolic
 // links out of the folder and in loops, a FIFO, a socket, a file without
@@ -128,6 +136,9 @@ func hostileFolder(t *testing.T, dir string, light bool) (good []string) {
 	} else {
 		hostileSkipsMissing(t, "socket.md", err)
 	}
+	for _, name := range hostileNames {
+		must(t, os.WriteFile(filepath.Join(dir, name), []byte("# \n\n"+hostileNameBody+"\n"), 0o644))
+	}
 	must(t, os.MkdirAll(filepath.Join(dir, "x.md"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "x.md", "inner.md"), []byte(article("Inside x.md", "x")), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "unreadable.md"), []byte(article("Unreadable", "x")), 0o000))
@@ -142,7 +153,7 @@ func hostileSkipsMissing(t *testing.T, name string, err error) {
 	delete(hostileSkips, name)
 }
 
-var skipLine = regexp.MustCompile(`msg="article skipped" file=(\S+) reason=("(?:[^"\\]|\\.)*"|\S+)`)
+var skipLine = regexp.MustCompile(`msg="article skipped" file=("(?:[^"\\]|\\.)*"|\S+) reason=("(?:[^"\\]|\\.)*"|\S+)`)
 
 // The hostile corpus, read at start and again while watching: no panic, no
 // hang, one log line naming each skipped file and why, feeds still valid
@@ -175,6 +186,9 @@ func checkHostile(t *testing.T, w *watched, prefix string, good []string, light 
 	// One skip line per skipped file, naming it and saying why.
 	skipped := map[string][]string{}
 	for _, m := range skipLine.FindAllStringSubmatch(w.logs.String(), -1) {
+		if name, err := strconv.Unquote(m[1]); err == nil {
+			m[1] = name // slog quotes names with odd characters
+		}
 		rel, err := filepath.Rel(w.dir, m[1])
 		must(t, err)
 		skipped[filepath.ToSlash(rel)] = append(skipped[filepath.ToSlash(rel)], m[2])
@@ -194,6 +208,18 @@ func checkHostile(t *testing.T, w *watched, prefix string, good []string, light 
 	published := map[string]int{} // titles, and how many articles have each
 	for _, it := range doc.Items {
 		published[it.Title]++
+		if it.Title == "" || !utf8.ValidString(it.Title) || strings.ContainsFunc(it.Title, xmlForbidden) {
+			t.Errorf("title %q: empty, not UTF-8 or not fit for XML", it.Title)
+		}
+	}
+	named := 0
+	for _, it := range doc.Items {
+		if strings.Contains(it.Content, hostileNameBody) {
+			named++
+		}
+	}
+	if want := len(hostileNames) * (1 + strings.Count(prefix, "/")); named != want {
+		t.Errorf("%d articles with hostile names published, want %d", named, want)
 	}
 	for _, title := range good {
 		if _, ok := published[title]; !ok {

@@ -236,24 +236,28 @@ func TestWatchChunkedWriteNeverTruncated(t *testing.T) {
 	w.exactly("Other")
 
 	seen := map[string]bool{} // content_html of "Slow" in every snapshot seen
+	var last *Snapshot
+	look := func() {
+		if s := w.b.Current(); s != last {
+			last = s
+			for title, it := range items(t, s) {
+				if title != "Other" {
+					seen[title+"|"+it.Content] = true
+				}
+			}
+		}
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		var last *Snapshot
 		for {
 			select {
 			case <-stop:
+				look() // the last snapshot too
 				return
 			default:
 			}
-			if s := w.b.Current(); s != last {
-				last = s
-				for title, it := range items(t, s) {
-					if title != "Other" {
-						seen[title+"|"+it.Content] = true
-					}
-				}
-			}
+			look()
 			time.Sleep(time.Millisecond)
 		}
 	})
