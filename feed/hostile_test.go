@@ -65,6 +65,7 @@ var hostileHeavy = map[string]bool{
 // hostileTitles are titles some corpus files must come out with.
 var hostileTitles = map[string]string{
 	"bom-utf8.md":                "BOM title",
+	"bom-twice.md":               "Two BOMs",
 	"utf16le-bom.md":             "UTF-16 LE title é",
 	"utf16be-bom.md":             "UTF-16 BE title",
 	"utf32le-bom.md":             "UTF-32 title",

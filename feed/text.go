@@ -29,7 +29,9 @@ func decodeText(b []byte) (text string, repaired []string, err error) {
 			return "", nil, errors.New("not valid UTF-16 text")
 		}
 	}
-	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	for bytes.HasPrefix(b, []byte("\uFEFF")) { // some tools add one to a file that has one
+		b = b[3:]
+	}
 	if looksBinary(b) {
 		return "", nil, errors.New("binary data, not a text file")
 	}
