@@ -84,6 +84,18 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
+// BenchmarkIndex is the index of 10,000 articles, which every rebuild that
+// adds, removes or retitles an article renders again.
+func BenchmarkIndex(b *testing.B) {
+	site, list := benchSite(), benchArticles(b, 10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := site.Index(list); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkFeeds is the part of every rebuild that does not depend on the
 // number of articles: the three feeds of the newest 50.
 func BenchmarkFeeds(b *testing.B) {
