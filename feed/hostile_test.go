@@ -453,10 +453,21 @@ func TestHostileHTTPConcurrentRebuilds(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			c.SetDeadline(time.Now().Add(2 * time.Minute))
+			c.SetDeadline(time.Now().Add(4 * time.Minute))
 			r := bufio.NewReader(c)
-			for n := 0; n < 25 && (n == 0 || rebuilding.Load()); n++ {
-				time.Sleep(time.Duration(n%2) * 20 * time.Millisecond) // spread over the rebuilds
+			// Ten requests spread over the rebuilds, then one more once
+			// they are done, on the same connection held open throughout.
+			for n := 0; n < 11; n++ {
+				if n == 10 {
+					for range 2400 {
+						if !rebuilding.Load() {
+							break
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				} else if n > 0 {
+					time.Sleep(time.Duration(100+(i*7+n*13)%200) * time.Millisecond)
+				}
 				p := paths[(i+n)%len(paths)]
 				if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", p); err != nil {
 					results[i] = append(results[i], seen{problem: err.Error()})
