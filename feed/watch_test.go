@@ -694,3 +694,28 @@ func TestWatchArticlesFolderIsALink(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(real, "c.md"), []byte(article("C", "x")), 0o644))
 	h.exactly("A", "B", "C")
 }
+
+// A file still open for writing when dropfeed starts is not published by
+// the first build (it could be cut short); it is published once its writer
+// closes it, though closing sends no event the watcher sees.
+func TestWatchWriterAtStart(t *testing.T) {
+	var f *os.File
+	w := startWatch(t, func(dir string) {
+		var err error
+		f, err = os.Create(filepath.Join(dir, "copying.md"))
+		must(t, err)
+		f.WriteString("Copying\n---\n2024-05-02\n\nfirst half second half END\n")
+		os.WriteFile(filepath.Join(dir, "done.md"), []byte(article("Done", "x")), 0o644)
+	}, nil)
+	w.exactly("Done")
+	w.settle()
+	w.exactly("Done")
+	if lines := w.logs.matching("copying.md", "open for writing"); len(lines) == 0 {
+		t.Errorf("no line says the file is being written:\n%s", w.logs)
+	}
+	f.Close() // fsnotify passes on no event for this
+	m := w.exactly("Done", "Copying")
+	if !strings.Contains(m["Copying"].Content, "second half END") {
+		t.Errorf("published cut short: %q", m["Copying"].Content)
+	}
+}
