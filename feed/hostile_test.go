@@ -320,9 +320,9 @@ func TestHostileFIFOWhileWatching(t *testing.T) {
 	t.Errorf("no skip line for the FIFO:\n%s", w.logs)
 }
 
-// The budget that stops pathological Markdown leaves the article skipped
-// with a reason, and its earlier good version published.
-func TestHostileTooComplexKeepsLastGood(t *testing.T) {
+// Markdown over its time budget is an error that says why; quotes nested
+// past the cap are flattened, not refused.
+func TestHostileRenderBudget(t *testing.T) {
 	saved := renderBudget
 	renderBudget = 0 // everything is too complex
 	defer func() { renderBudget = saved }()
