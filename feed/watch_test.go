@@ -250,7 +250,7 @@ func TestWatchChunkedWriteNeverTruncated(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for {
+		for range 120000 { // about two minutes at most
 			select {
 			case <-stop:
 				look() // the last snapshot too
@@ -261,6 +261,8 @@ func TestWatchChunkedWriteNeverTruncated(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	})
+	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	t.Cleanup(halt) // also when the test fails half-way
 
 	for round := range 2 { // a new file, then the same file rewritten in place
 		f, err := os.OpenFile(w.path("slow.md"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -278,8 +280,7 @@ func TestWatchChunkedWriteNeverTruncated(t *testing.T) {
 		want := fmt.Sprintf("round%d END", round)
 		w.until("the complete file", func(m map[string]jsonItem) bool { return strings.Contains(m["Slow"].Content, want) })
 	}
-	close(stop)
-	wg.Wait()
+	halt()
 	for s := range seen {
 		if !strings.HasSuffix(strings.TrimSpace(s), "END</p>") {
 			t.Errorf("a half-written version was published: %q", s)
