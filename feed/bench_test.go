@@ -2,9 +2,12 @@ package feed
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -152,6 +155,44 @@ func BenchmarkServeRSS(b *testing.B) {
 			}
 			if w.code != c.code {
 				b.Fatalf("status %d, want %d", w.code, c.code)
+			}
+		})
+	}
+}
+
+// BenchmarkRebuildOne is the watcher's work for one edited file among many:
+// read and parse it, render its page, the index and the feeds, and write
+// what changed to out/ (publish latency and incremental rebuild targets).
+func BenchmarkRebuildOne(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			seed := benchSeed(b)
+			cfg := Config{
+				Site:        benchSite(),
+				ArticlesDir: filepath.Join(dir, "articles"),
+				OutDir:      filepath.Join(dir, "out"),
+				Loc:         time.UTC,
+				Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+			}
+			os.MkdirAll(filepath.Join(cfg.ArticlesDir, "a"), 0o755)
+			for i := range n {
+				os.WriteFile(filepath.Join(cfg.ArticlesDir, "a", fmt.Sprintf("%06d.txt", i)), seed.Data, 0o644)
+			}
+			bl, err := NewBuilder(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := bl.Build(); err != nil {
+				b.Fatal(err)
+			}
+			edited := filepath.Join(cfg.ArticlesDir, "a", "000000.txt")
+			b.ResetTimer()
+			for i := range b.N {
+				os.WriteFile(edited, append(seed.Data, fmt.Sprintf("\nEdit %d.\n", i)...), 0o644)
+				if _, err := bl.Rebuild([]string{"a/000000.txt"}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

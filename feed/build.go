@@ -56,6 +56,7 @@ type Builder struct {
 type pageCache struct {
 	art  *Article
 	file *File
+	row  []byte // its line in the index
 }
 
 // NewBuilder checks the folders and prepares the first build. The articles
@@ -180,32 +181,39 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 			todo = append(todo, a)
 		}
 	}
-	made := make([]*File, len(todo))
+	made := make([]pageCache, len(todo))
 	failed := make([]error, len(todo))
 	eachParallel(len(todo), func(i int) {
 		a := todo[i]
 		name := PagePath(a.Slug)
 		body, err := b.cfg.Page(a)
+		if err == nil {
+			made[i].row, err = b.cfg.IndexRow(a)
+		}
 		if err != nil {
 			failed[i] = fmt.Errorf("page of %s: %w", a.Path, err)
 			return
 		}
-		made[i] = newFile(name, body, old(name), now)
+		made[i].art, made[i].file = a, newFile(name, body, old(name), now)
 	})
-	for i, a := range todo {
+	for i, c := range todo {
 		if failed[i] != nil {
 			return nil, failed[i]
 		}
-		name := PagePath(a.Slug)
-		f := b.adopt(name, made[i], old(name))
-		files[name], pages[a.Slug] = f, pageCache{a, f}
+		name := PagePath(c.Slug)
+		made[i].file = b.adopt(name, made[i].file, old(name))
+		files[name], pages[c.Slug] = made[i].file, made[i]
 	}
 	b.pages = pages
 	rss, atom, jsonFeed, err := b.cfg.Feeds(list)
 	if err != nil {
 		return nil, err
 	}
-	index, err := b.cfg.Index(list)
+	rows := make([][]byte, len(list))
+	for i, a := range list {
+		rows[i] = pages[a.Slug].row
+	}
+	index, err := b.cfg.IndexOf(rows)
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}

@@ -26,10 +26,11 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 {{define "index"}}{{template "head" .}}<header><h1>{{.Site.Title}}</h1>{{with .Site.Description}}<p>{{.}}</p>{{end}}
 <p>Subscribe: <a href="{{.Links.RSS}}">RSS</a> · <a href="{{.Links.Atom}}">Atom</a> · <a href="{{.Links.JSON}}">JSON Feed</a></p></header>
 <main><ul>
-{{range .Articles}}<li><a href="{{$.Site.Permalink .}}">{{.Title}}</a> <time datetime="{{iso .Published}}">{{date .Published}}</time></li>
-{{end}}</ul></main>
+{{.Rows}}</ul></main>
 </body>
 </html>
+{{end}}
+{{define "row"}}<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
 {{end}}
 {{define "page"}}{{template "head" .}}<header><p><a href="{{.Site.BaseURL}}">{{.Site.Title}}</a></p></header>
 <main><article>
@@ -45,12 +46,12 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 type feedLinks struct{ RSS, Atom, JSON string }
 
 type pageData struct {
-	Site     Site
-	Links    feedLinks
-	Title    string
-	Articles []*Article
-	Article  *Article
-	Body     template.HTML
+	Site    Site
+	Links   feedLinks
+	Title   string
+	Rows    template.HTML // the index's list items, each made by IndexRow
+	Article *Article
+	Body    template.HTML
 }
 
 func (s Site) pageData(title string) pageData {
@@ -59,8 +60,29 @@ func (s Site) pageData(title string) pageData {
 
 // Index renders index.html: every published article, newest first.
 func (s Site) Index(list []*Article) ([]byte, error) {
+	rows := make([][]byte, len(list))
+	for i, a := range list {
+		var err error
+		if rows[i], err = s.IndexRow(a); err != nil {
+			return nil, err
+		}
+	}
+	return s.IndexOf(rows)
+}
+
+// IndexRow renders an article's line in the index. A rebuild keeps the rows
+// of unchanged articles, so the index of many articles is a join, not a
+// template run per article.
+func (s Site) IndexRow(a *Article) ([]byte, error) {
+	d := s.pageData("")
+	d.Article = a
+	return execute("row", d)
+}
+
+// IndexOf renders index.html around rows made by IndexRow, newest first.
+func (s Site) IndexOf(rows [][]byte) ([]byte, error) {
 	d := s.pageData(s.Title)
-	d.Articles = list
+	d.Rows = template.HTML(bytes.Join(rows, nil)) // each row escaped by its template
 	return execute("index", d)
 }
 

@@ -357,33 +357,46 @@ func readLimited(p string) ([]byte, error) {
 // articles gives the published articles, newest first, with clashing slugs
 // settled: the first path in order keeps the slug, the others get one made
 // unique by a hash of their path (their pages are then parsed again so their
-// own links resolve against the right address).
+// own links resolve against the right address). Only clashes are sorted by
+// path: this runs on every rebuild, over every article.
 func (l *library) articles() (list []*Article, skipped int) {
-	paths := make([]string, 0, len(l.entries))
+	owner := make(map[string]string, len(l.entries)) // slug → path
+	var clashes []string
 	for p, e := range l.entries {
 		if e.failure != "" {
 			skipped++
 		}
-		if e.art != nil && !e.art.Draft {
-			paths = append(paths, p)
+		if e.art == nil || e.art.Draft {
+			continue
+		}
+		q, taken := owner[e.art.Slug]
+		switch {
+		case !taken:
+			owner[e.art.Slug] = p
+		case p < q:
+			owner[e.art.Slug] = p
+			clashes = append(clashes, q)
+		default:
+			clashes = append(clashes, p)
 		}
 	}
-	slices.Sort(paths)
-	taken := make(map[string]bool, len(paths))
-	for _, p := range paths {
+	slices.Sort(clashes)
+	for _, p := range clashes {
 		e := l.entries[p]
-		if taken[e.art.Slug] {
-			e.slug = SlugOf(p, "") + "-" + shortHash(p)
-			e.hash = [32]byte{} // parse again, with the forced slug
-			fixed := l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
-			if fixed.art == nil || taken[fixed.art.Slug] {
-				continue
-			}
-			l.entries[p] = fixed
-			e = fixed
+		e.slug = SlugOf(p, "") + "-" + shortHash(p)
+		e.hash = [32]byte{} // parse again, with the forced slug
+		fixed := l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
+		if fixed.art == nil {
+			continue
 		}
-		taken[e.art.Slug] = true
-		list = append(list, e.art)
+		if _, taken := owner[fixed.art.Slug]; !taken {
+			l.entries[p] = fixed
+			owner[fixed.art.Slug] = p
+		}
+	}
+	list = make([]*Article, 0, len(owner))
+	for _, p := range owner {
+		list = append(list, l.entries[p].art)
 	}
 	Newest(list)
 	return list, skipped

@@ -18,7 +18,7 @@ import (
 // events (an editor's save, a copy in several writes) becomes one rebuild.
 // A file still open for writing then is not read until it is closed (see
 // openRegular), however long the writer pauses.
-const Quiet = 20 * time.Millisecond
+const Quiet = 5 * time.Millisecond
 
 const (
 	// bulk is the number of changed paths above which one walk of the whole
