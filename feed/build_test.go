@@ -20,38 +20,14 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-// logBuffer collects a test's log lines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) lines(substr string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
-		if strings.Contains(line, substr) {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // testConfig is a configuration over temporary folders, logging into logs.
-func testConfig(t *testing.T, base string) (Config, *logBuffer) {
+func testConfig(t *testing.T, base string) (Config, *syncLog) {
 	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &syncLog{}
 	return Config{
 		Site:        Site{BaseURL: u, Title: "Test feed", Description: "Testing", Author: "Tester", Lang: "en", Limit: 50},
 		ArticlesDir: filepath.Join(t.TempDir(), "articles"),
@@ -254,7 +230,7 @@ func TestBadInputCostsOnlyItself(t *testing.T) {
 		"binary.md": "binary data",
 		"huge.md":   "over the 10 MiB limit",
 	} {
-		lines := logs.lines(filepath.Join(dir, file))
+		lines := logs.matching(filepath.Join(dir, file))
 		if len(lines) != 1 || !strings.Contains(lines[0], reason) || !strings.Contains(lines[0], "skipped") {
 			t.Errorf("log for %s: %q, want one skip line saying %q", file, lines, reason)
 		}
@@ -263,7 +239,7 @@ func TestBadInputCostsOnlyItself(t *testing.T) {
 		"latin1.md":   "invalid UTF-8",
 		"controls.md": "control characters removed",
 	} {
-		lines := logs.lines(filepath.Join(dir, file))
+		lines := logs.matching(filepath.Join(dir, file))
 		if len(lines) != 1 || !strings.Contains(lines[0], reason) {
 			t.Errorf("log for %s: %q, want one line saying %q", file, lines, reason)
 		}
@@ -424,7 +400,7 @@ func TestRebuildLogLine(t *testing.T) {
 	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nx\n")
 	writeArticle(t, cfg.ArticlesDir, "b.md", "")
 	build(t, cfg)
-	lines := logs.lines("msg=rebuilt")
+	lines := logs.matching("msg=rebuilt")
 	if len(lines) != 1 {
 		t.Fatalf("rebuild log lines: %q", lines)
 	}

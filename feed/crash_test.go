@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,25 +37,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// tree reads every file below dir, by slash-separated relative path.
-func tree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	m := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		m[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // kill -9 at random moments while articles pour in, several rounds; after a
@@ -108,7 +88,7 @@ func TestCrashDuringBulkDrop(t *testing.T) {
 		<-done
 		// Whatever the moment, every file in out/ is whole.
 		temps := 0
-		for name, b := range tree(t, out) {
+		for name, b := range readTree(t, out) {
 			switch {
 			case strings.HasPrefix(filepath.Base(name), tempPrefix):
 				temps++
@@ -157,7 +137,7 @@ func TestCrashDuringBulkDrop(t *testing.T) {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("dropfeed build: %v\n%s", err, b)
 	}
-	got, wantTree := tree(t, out), tree(t, fresh)
+	got, wantTree := readTree(t, out), readTree(t, fresh)
 	delete(got, ".gitkeep")
 	for name, b := range wantTree {
 		if !bytes.Equal(got[name], b) {

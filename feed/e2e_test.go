@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 
 // serving starts serve mode on a free loopback port over temporary folders
 // and stops it when the test ends.
-func serving(t *testing.T, setup func(cfg Config)) (base string, cfg Config, logs *logBuffer) {
+func serving(t *testing.T, setup func(cfg Config)) (base string, cfg Config, logs *syncLog) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,21 +34,29 @@ func serving(t *testing.T, setup func(cfg Config)) (base string, cfg Config, log
 	if err != nil {
 		t.Fatal(err)
 	}
+	inBackground(t, "Serve", 10*time.Second, func(ctx context.Context) error { return b.Serve(ctx, ln) })
+	return base, cfg, logs
+}
+
+// inBackground runs fn until stop is called or the test ends, then ends its
+// context and waits (at most wait) for it to return, which must be nil.
+func inBackground(t *testing.T, what string, wait time.Duration, fn func(ctx context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, ln) }()
-	t.Cleanup(func() {
+	go func() { done <- fn(ctx) }()
+	stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("Serve: %v", err)
+				t.Errorf("%s: %v", what, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("Serve did not stop within 10 s of its context ending")
+		case <-time.After(wait):
+			t.Errorf("%s did not stop within %v of its context ending", what, wait)
 		}
 	})
-	return base, cfg, logs
+	t.Cleanup(stop)
+	return stop
 }
 
 // pollAtom fetches /atom.xml until ok accepts it, for at most 10 seconds.

@@ -208,7 +208,14 @@ func (l *library) load(f found, prev *entry) *entry {
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
-	data, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	data, modTime, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	if err == nil {
+		// What was read, not what the scan saw a moment before, is what the
+		// next scan compares with: a write in between is then read again,
+		// and nothing is read (or reported) twice.
+		f.size, f.modTime = int64(len(data)), modTime
+		e.size, e.modTime = f.size, f.modTime
+	}
 	if errors.Is(err, errWriting) {
 		// Half-written: not read now, not a failure either; the next look
 		// reads it, and a watcher asks for that look once the writer is done.
@@ -338,20 +345,26 @@ func stillWriting(p string) bool {
 // readLimited reads a whole file of at most MaxArticleSize bytes, without
 // blocking on anything that is not a regular file and without catching it
 // half-written (see openRegular).
-func readLimited(p string) ([]byte, error) {
+// Its modification time is read with the bytes, under the lease: the one a
+// directory scan saw may be older than the bytes.
+func readLimited(p string) ([]byte, time.Time, error) {
 	fh, err := openRegular(p)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, MaxArticleSize+1))
 	if err != nil {
-		return nil, unwrapPath(err)
+		return nil, time.Time{}, unwrapPath(err)
 	}
 	if len(data) > MaxArticleSize {
-		return nil, fmt.Errorf("file is over the %d MiB limit", MaxArticleSize>>20)
+		return nil, time.Time{}, fmt.Errorf("file is over the %d MiB limit", MaxArticleSize>>20)
 	}
-	return data, nil
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, time.Time{}, unwrapPath(err)
+	}
+	return data, info.ModTime(), nil
 }
 
 // articles gives the published articles, newest first, with clashing slugs

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -68,16 +66,9 @@ type watched struct {
 
 func robustConfig(t *testing.T) (Config, *syncLog) {
 	t.Helper()
-	base, _ := url.Parse("http://127.0.0.1:8080/")
-	logs := &syncLog{}
-	root := t.TempDir()
-	return Config{
-		Site:        Site{BaseURL: base, Title: "Robust", Description: "d", Lang: "en", Limit: 1 << 20},
-		ArticlesDir: filepath.Join(root, "articles"),
-		OutDir:      filepath.Join(root, "out"),
-		Loc:         time.UTC,
-		Log:         slog.New(slog.NewTextHandler(logs, nil)),
-	}, logs
+	cfg, logs := testConfig(t, "http://127.0.0.1:8080/")
+	cfg.Site = Site{BaseURL: cfg.BaseURL, Title: "Robust", Description: "d", Lang: "en", Limit: 1 << 20}
+	return cfg, logs
 }
 
 // startWatch builds once, then watches, with events from src (nil: the
@@ -101,30 +92,14 @@ func startWatch(t *testing.T, setup func(dir string), src *events, tune ...func(
 	if _, err := b.First(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		if src == nil {
-			done <- b.Watch(ctx)
-			return
-		}
-		w := &watcher{b: b, src: *src, root: filepath.Clean(cfg.ArticlesDir), full: true}
-		w.run(ctx)
-		done <- nil
-	}()
 	w := &watched{t: t, dir: cfg.ArticlesDir, out: cfg.OutDir, b: b, logs: logs}
-	w.stop = sync.OnceFunc(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("watch: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("watcher did not stop within 20 s")
+	w.stop = inBackground(t, "watch", 20*time.Second, func(ctx context.Context) error {
+		if src == nil {
+			return b.Watch(ctx)
 		}
+		(&watcher{b: b, src: *src, root: filepath.Clean(cfg.ArticlesDir), full: true}).run(ctx)
+		return nil
 	})
-	t.Cleanup(w.stop)
 	return w
 }
 
