@@ -28,9 +28,15 @@ type Article struct {
 	Author    string
 	Tags      []string
 	Summary   string // plain text
-	HTML      string // sanitised body with absolute links
+	HTML      string // sanitised body with absolute links; "" while a Builder has it put away
 	Draft     bool
 	Undated   bool // Published came from the file's modification time
+
+	// While a builder keeps HTML put away (see shelve): compressed, or in
+	// the page that holds it, and where.
+	htmlz             []byte
+	shelf             *File
+	shelfAt, shelfLen int
 }
 
 // Source is an article file as read from disk.

@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,7 +49,10 @@ type Builder struct {
 	lib   *library
 	disk  *disk
 	pages map[string]pageCache // by slug
-	cur   atomic.Pointer[Snapshot]
+	// The articles of the feeds at the last rebuild: the only ones, with
+	// those whose page is being rendered, that keep their HTML at hand.
+	window []*Article
+	cur    atomic.Pointer[Snapshot]
 
 	mu         sync.Mutex      // one rebuild at a time
 	diskFailed map[string]bool // errors of the last write, which left the output folder behind
@@ -171,6 +176,20 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 		}
 		return nil
 	}
+	// The articles of the feeds need their HTML; so do those whose page is
+	// rendered. Every other one has it put away.
+	window := list[:min(len(list), b.cfg.Limit)]
+	inWindow := make(map[*Article]bool, len(window))
+	for _, a := range window {
+		unshelve(a)
+		inWindow[a] = true
+	}
+	for _, a := range b.window {
+		if c, ok := b.pages[a.Slug]; ok && c.art == a && !inWindow[a] {
+			shelve(a, c.file, c.file.Body())
+		}
+	}
+	b.window = window
 	files := make(map[string]*File, len(list)+4)
 	pages := make(map[string]pageCache, len(list))
 	var todo []*Article
@@ -186,6 +205,7 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 	eachParallel(len(todo), func(i int) {
 		a := todo[i]
 		name := PagePath(a.Slug)
+		unshelve(a)
 		body, err := b.cfg.Page(a)
 		if err == nil {
 			made[i].row, err = b.cfg.IndexRow(a)
@@ -194,7 +214,14 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 			failed[i] = fmt.Errorf("page of %s: %w", a.Path, err)
 			return
 		}
-		made[i].art, made[i].file = a, newFile(name, body, old(name), now)
+		f := newFile(name, body, old(name), now)
+		if !inWindow[a] {
+			shelve(a, f, body)
+		}
+		if f != old(name) {
+			f.compact() // now, so that the pages are never all held uncompressed
+		}
+		made[i].art, made[i].file = a, f
 	})
 	for i, c := range todo {
 		if failed[i] != nil {
@@ -240,6 +267,38 @@ func (b *Builder) adopt(name string, f, prev *File) *File {
 		return b.disk.adopt(name, f)
 	}
 	return f
+}
+
+// The HTML of an article is most of its memory, and the feeds need it only
+// for the newest few: the others have it put away. As the library reads
+// them, every article has it compressed (pack); once an article's page is
+// rendered, the page, kept compressed, holds it verbatim (shelve). unshelve
+// brings it back when the article needs it again (it enters the feeds, or
+// its page is rendered).
+
+func pack(a *Article) {
+	if z := compress([]byte(a.HTML), gzip.BestSpeed); z != nil {
+		a.HTML, a.htmlz = "", z
+	}
+}
+
+func shelve(a *Article, page *File, body []byte) {
+	at := bytes.Index(body, []byte(a.HTML))
+	if a.HTML == "" || at < 0 { // never the second: Page writes it as it is
+		return
+	}
+	a.shelf, a.shelfAt, a.shelfLen = page, at, len(a.HTML)
+	a.HTML = ""
+}
+
+func unshelve(a *Article) {
+	switch {
+	case a.htmlz != nil:
+		a.HTML, a.htmlz = string(uncompress(a.htmlz)), nil
+	case a.shelf != nil:
+		a.HTML = string(a.shelf.Body()[a.shelfAt : a.shelfAt+a.shelfLen])
+		a.shelf = nil
+	}
 }
 
 // eachParallel calls f(i) for every i in [0, n), on every core.

@@ -94,7 +94,7 @@ func parseFeeds(t *testing.T, files map[string][]byte) map[string]*gofeed.Feed {
 func snapshotBytes(s *Snapshot) map[string][]byte {
 	m := map[string][]byte{}
 	for name, f := range s.Files {
-		m[name] = f.Body
+		m[name] = f.Body()
 	}
 	return m
 }
@@ -137,7 +137,7 @@ func TestSeedInEveryFormat(t *testing.T) {
 	// The files on disk are the snapshot's bytes.
 	for name, f := range b.Current().Files {
 		got, err := os.ReadFile(filepath.Join(cfg.OutDir, filepath.FromSlash(name)))
-		if err != nil || !bytes.Equal(got, f.Body) {
+		if err != nil || !bytes.Equal(got, f.Body()) {
 			t.Errorf("out/%s differs from the snapshot (%v)", name, err)
 		}
 	}
@@ -278,7 +278,7 @@ func TestLimitAndDrafts(t *testing.T) {
 			t.Errorf("%s holds %v, want the newest three", name, got)
 		}
 	}
-	index := string(snap.Files[IndexFile].Body)
+	index := string(snap.Files[IndexFile].Body())
 	for i := 1; i <= 5; i++ {
 		if !strings.Contains(index, fmt.Sprintf(">Post %d<", i)) || snap.Files[PagePath(fmt.Sprintf("p%d", i))] == nil {
 			t.Errorf("index or pages lack Post %d", i)
@@ -424,7 +424,7 @@ func TestClashingSlugsKeepBoth(t *testing.T) {
 	pages := map[string]string{} // title → page
 	for name, f := range snap.Files {
 		if strings.HasPrefix(name, "articles/") {
-			body := string(f.Body)
+			body := string(f.Body())
 			for _, title := range []string{"From md", "From txt", "From bang"} {
 				if strings.Contains(body, "<h1>"+title+"</h1>") {
 					pages[title] = name
@@ -443,7 +443,7 @@ func TestClashingSlugsKeepBoth(t *testing.T) {
 	// Rebuilding gives the same addresses.
 	b.Build()
 	for title, name := range pages {
-		if !strings.Contains(string(b.Current().Files[name].Body), title) {
+		if !strings.Contains(string(b.Current().Files[name].Body()), title) {
 			t.Errorf("after a rebuild %s no longer holds %q", name, title)
 		}
 	}
@@ -461,5 +461,35 @@ func TestStrictRefusesSkipped(t *testing.T) {
 	var se *StrictError
 	if _, err := b.First(); !errors.As(err, &se) || se.Skipped != 1 {
 		t.Errorf("First with -strict and a skipped file: %v", err)
+	}
+}
+
+// The HTML of articles outside the feeds is put away once their page is
+// rendered; an article that enters the feeds later (a newer one deleted)
+// gets it back byte for byte: the output equals a fresh build's.
+func TestShelvedArticleEntersFeeds(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	cfg.Limit = 2
+	for i, day := range []string{"01", "02", "03", "04"} {
+		writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("a%d.md", i), fmt.Sprintf("Title %d\n---\n2024-05-%s\n\nBody *%d* with a [link](other.html).\n", i, day, i))
+	}
+	b := build(t, cfg)
+	for _, gone := range []string{"a3.md", "a2.md"} {
+		must(t, os.Remove(filepath.Join(cfg.ArticlesDir, gone)))
+		if _, err := b.Rebuild([]string{gone}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := cfg
+		fresh.OutDir = t.TempDir()
+		want := snapshotBytes(build(t, fresh).Current())
+		got := snapshotBytes(b.Current())
+		if len(got) != len(want) {
+			t.Fatalf("after removing %s: %d files, fresh build %d", gone, len(got), len(want))
+		}
+		for name, body := range want {
+			if !bytes.Equal(got[name], body) {
+				t.Errorf("after removing %s: %s differs from a fresh build's:\n%s\nwant\n%s", gone, name, got[name], body)
+			}
+		}
 	}
 }

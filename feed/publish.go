@@ -51,11 +51,11 @@ func openDisk(dir string) (*disk, error) {
 func (d *disk) adopt(name string, f *File) *File {
 	p := filepath.Join(d.dir, filepath.FromSlash(name))
 	info, err := os.Stat(p)
-	if err != nil || info.Size() != int64(len(f.Body)) {
+	if err != nil || info.Size() != int64(f.Size) {
 		return f
 	}
 	old, err := os.ReadFile(p)
-	if err != nil || !bytes.Equal(old, f.Body) {
+	if err != nil || !bytes.Equal(old, f.Body()) {
 		return f
 	}
 	f.ModTime = info.ModTime().UTC().Truncate(time.Second) // f is new: nobody else holds it yet
@@ -68,7 +68,7 @@ func (d *disk) adopt(name string, f *File) *File {
 // next write puts them back.
 func (d *disk) recheck() {
 	for name, f := range d.written {
-		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(len(f.Body)) {
+		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(f.Size) {
 			delete(d.written, name)
 		}
 	}
@@ -108,7 +108,8 @@ func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
 		todo = append(todo, pending{name, files[name].Body, func() { d.written[name] = files[name] }})
 	}
 	for _, name := range names {
-		todo = append(todo, pending{name, extra[name], func() { d.extra[name] = extra[name] }})
+		body := extra[name]
+		todo = append(todo, pending{name, func() []byte { return body }, func() { d.extra[name] = body }})
 	}
 	errs := d.replace(todo)
 	errs = append(errs, d.removeStale(files)...)
@@ -116,10 +117,12 @@ func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
 	return errs
 }
 
-// pending is a file to write, and what to note once it is in place.
+// pending is a file to write, and what to note once it is in place. Its
+// bytes are asked for only when written: a compacted page is uncompressed
+// then, one at a time.
 type pending struct {
 	name string
-	body []byte
+	body func() []byte
 	done func()
 }
 
@@ -131,7 +134,7 @@ func (d *disk) replace(todo []pending) []error {
 	var errs []error
 	temps := make(map[string]string, len(todo))
 	for _, p := range todo {
-		tmp, err := d.writeTemp(p.name, p.body)
+		tmp, err := d.writeTemp(p.name, p.body())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
 			continue

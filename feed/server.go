@@ -33,13 +33,17 @@ func Handler(current func() *Snapshot) http.Handler {
 			rep = &f.zipped
 		}
 		h := w.Header()
+		body := rep.body // nil for a compacted page asked for without gzip
 		if rare(r.Header) {
 			for _, hf := range rep.header {
 				if hf.key != "Content-Length" { // ServeContent knows the length of a range
 					h[hf.key] = hf.value
 				}
 			}
-			http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(rep.body))
+			if body == nil {
+				body = f.Body()
+			}
+			http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
 			return
 		}
 		if notModified(r.Header, rep.etag, f.ModTime) {
@@ -53,7 +57,10 @@ func Handler(current func() *Snapshot) http.Handler {
 			h[hf.key] = hf.value
 		}
 		if r.Method != http.MethodHead {
-			w.Write(rep.body)
+			if body == nil {
+				body = f.Body()
+			}
+			w.Write(body)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +71,7 @@ func TestServeContentTypes(t *testing.T) {
 		if name == "" {
 			name = IndexFile
 		}
-		if !bytes.Equal(body, b.Current().Files[name].Body) {
+		if !bytes.Equal(body, b.Current().Files[name].Body()) {
 			t.Errorf("%s: body differs from the snapshot", path)
 		}
 		for _, h := range []string{"ETag", "Last-Modified", "Cache-Control"} {
@@ -114,7 +116,7 @@ func TestServeConditional(t *testing.T) {
 
 func TestServeHeadAndGzip(t *testing.T) {
 	srv, b := testServer(t)
-	identity := b.Current().Files[RSSFile].Body
+	identity := b.Current().Files[RSSFile].Body()
 	resp, body := do(t, "HEAD", srv.URL+"/rss.xml")
 	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(identity)) {
 		t.Errorf("HEAD: %d, %d body bytes, Content-Length %s; want 200, none, %d", resp.StatusCode, len(body), resp.Header.Get("Content-Length"), len(identity))
@@ -220,5 +222,39 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 	other := build(t, Config{Site: cfg.Site, ArticlesDir: cfg.ArticlesDir, OutDir: t.TempDir(), Loc: time.UTC, Log: cfg.Log})
 	if other.Current().Files[PagePath("a")].ETag != second[PagePath("a")].ETag {
 		t.Error("the same bytes got another ETag")
+	}
+}
+
+// A page is kept only compressed: every way of asking for it gives the bytes
+// that were rendered and written to the output folder.
+func TestServeCompactedPage(t *testing.T) {
+	srv, b := testServer(t)
+	const name = "articles/seed.html"
+	onDisk, err := os.ReadFile(filepath.Join(b.cfg.OutDir, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := b.Current().Files[name]; f.body != nil || !bytes.Equal(f.Body(), onDisk) {
+		t.Fatalf("page not compacted, or its bytes differ from the folder's")
+	}
+	resp, body := do(t, "GET", srv.URL+"/"+name)
+	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("Content-Length") != fmt.Sprint(len(onDisk)) {
+		t.Errorf("identity GET: %d, %d bytes (Content-Length %s), want the %d on disk", resp.StatusCode, len(body), resp.Header.Get("Content-Length"), len(onDisk))
+	}
+	resp, body = do(t, "HEAD", srv.URL+"/"+name)
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(onDisk)) {
+		t.Errorf("HEAD: %d, %d bytes, Content-Length %s", resp.StatusCode, len(body), resp.Header.Get("Content-Length"))
+	}
+	resp, body = do(t, "GET", srv.URL+"/"+name, "Accept-Encoding", "gzip")
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip GET: %q, %v", resp.Header.Get("Content-Encoding"), err)
+	}
+	if plain, err := io.ReadAll(zr); err != nil || !bytes.Equal(plain, onDisk) {
+		t.Errorf("gzip body does not decompress to the bytes on disk (%v)", err)
+	}
+	resp, body = do(t, "GET", srv.URL+"/"+name, "Range", "bytes=10-19")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, onDisk[10:20]) {
+		t.Errorf("range: %d %q, want 206 %q", resp.StatusCode, body, onDisk[10:20])
 	}
 }

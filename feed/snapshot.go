@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -22,10 +24,14 @@ type Snapshot struct {
 
 // File is one output: its bytes and what HTTP serves with them.
 type File struct {
-	Body    []byte
 	ETag    string    // strong, from the bytes alone
 	ModTime time.Time // when these bytes were first published
 	Type    string    // Content-Type
+	Size    int       // of the bytes, uncompressed
+
+	// The bytes, or nil when only their compressed form is kept (see
+	// compact). Read them with Body.
+	body []byte
 
 	once sync.Once
 	gzip []byte // nil when compressing does not pay
@@ -36,7 +42,7 @@ type File struct {
 
 // representation is one encoding of a file as the handler sends it.
 type representation struct {
-	body    []byte
+	body    []byte // nil for the identity of a compacted file: see File.Body
 	etag    string
 	header  []headerField // of a 200 response
 	notMod  []headerField // of a 304 response
@@ -62,7 +68,7 @@ var contentTypes = map[string]string{
 func newFile(name string, body []byte, prev *File, now time.Time) *File {
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	if prev != nil && prev.ETag == etag && bytes.Equal(prev.Body, body) {
+	if prev != nil && prev.ETag == etag && bytes.Equal(prev.Body(), body) {
 		return prev
 	}
 	mod := now.UTC().Truncate(time.Second)
@@ -76,7 +82,74 @@ func newFile(name string, body []byte, prev *File, now time.Time) *File {
 	case AtomFile:
 		typ = "application/atom+xml; charset=utf-8"
 	}
-	return &File{Body: body, ETag: etag, ModTime: mod, Type: typ}
+	return &File{body: body, ETag: etag, ModTime: mod, Type: typ, Size: len(body)}
+}
+
+// Body is the file's bytes, uncompressed again if the file was compacted.
+// The result must not be changed.
+func (f *File) Body() []byte {
+	if f.body != nil || f.gzip == nil {
+		return f.body
+	}
+	return uncompress(f.gzip)
+}
+
+// compact keeps only the compressed bytes of a file that is seldom asked
+// for (an article page): with 100,000 articles the pages would otherwise be
+// most of the memory. Identity responses uncompress it each time (a few
+// microseconds for a page). Only for a new file, before anyone else holds it.
+func (f *File) compact() {
+	if f.gzip = compress(f.body, gzip.DefaultCompression); f.gzip != nil {
+		f.body = nil
+	}
+}
+
+// gzippers and gunzippers keep compressors for reuse: each one allocates
+// about a megabyte, far more than a page.
+var (
+	gzippers   [gzip.BestCompression + 1]sync.Pool
+	gunzippers sync.Pool
+)
+
+// compress gzips body at level (DefaultCompression or higher), nil when that
+// is not smaller.
+func compress(body []byte, level int) []byte {
+	pool := &gzippers[max(level, 0)]
+	var b bytes.Buffer
+	zw, _ := pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&b, level)
+	} else {
+		zw.Reset(&b)
+	}
+	zw.Write(body)
+	zw.Close()
+	pool.Put(zw)
+	if b.Len() >= len(body) {
+		return nil
+	}
+	return bytes.Clone(b.Bytes()) // not the buffer's spare capacity
+}
+
+// uncompress undoes compress.
+func uncompress(z []byte) []byte {
+	zr, _ := gunzippers.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(z))
+	} else {
+		err = zr.Reset(bytes.NewReader(z))
+	}
+	// The gzip trailer ends with the length; compress never makes one of 4 GiB.
+	body := make([]byte, binary.LittleEndian.Uint32(z[len(z)-4:]))
+	if err == nil {
+		_, err = io.ReadFull(zr, body)
+		gunzippers.Put(zr)
+	}
+	if err != nil {
+		panic("feed: bytes compressed here do not uncompress: " + err.Error()) // a bug
+	}
+	return body
 }
 
 // Gzip is the body compressed, made on first use and kept for the life of
@@ -95,28 +168,25 @@ func (f *File) GzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
 // poll them), other files when first asked for.
 func (f *File) prepare() {
 	f.once.Do(func() {
-		// The best compression costs 40 ms on the 1.8 MB index of 10,000
-		// articles, for 10% fewer bytes: files that big get the default.
-		level := gzip.BestCompression
-		if len(f.Body) > 1<<20 {
-			level = gzip.DefaultCompression
-		}
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, level)
-		zw.Write(f.Body)
-		zw.Close()
-		if b.Len() < len(f.Body) {
-			f.gzip = b.Bytes()
+		if f.gzip == nil {
+			// The best compression costs 40 ms on the 1.8 MB index of
+			// 10,000 articles, for 10% fewer bytes: files that big get
+			// the default.
+			level := gzip.BestCompression
+			if f.Size > 1<<20 {
+				level = gzip.DefaultCompression
+			}
+			f.gzip = compress(f.body, level)
 		}
 		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
-		f.plain = f.representation(f.Body, f.ETag, "", lastMod)
+		f.plain = f.representation(f.body, f.Size, f.ETag, "", lastMod) // body nil when compacted
 		if f.gzip != nil {
-			f.zipped = f.representation(f.gzip, f.GzipETag(), "gzip", lastMod)
+			f.zipped = f.representation(f.gzip, len(f.gzip), f.GzipETag(), "gzip", lastMod)
 		}
 	})
 }
 
-func (f *File) representation(body []byte, etag, encoding, lastMod string) representation {
+func (f *File) representation(body []byte, size int, etag, encoding, lastMod string) representation {
 	one := func(key, value string) headerField { return headerField{key, []string{value}} }
 	common := []headerField{
 		one("Etag", etag),
@@ -127,7 +197,7 @@ func (f *File) representation(body []byte, etag, encoding, lastMod string) repre
 	r.header = append(r.header, common...)
 	r.header = append(r.header,
 		one("Content-Type", f.Type),
-		one("Content-Length", strconv.Itoa(len(body))),
+		one("Content-Length", strconv.Itoa(size)),
 		one("Last-Modified", lastMod),
 	)
 	if encoding != "" {

@@ -256,6 +256,7 @@ func (l *library) load(f found, prev *entry) *entry {
 		l.report(f.rel, w, true)
 	}
 	l.history.stamp(&a, e.hash, f.modTime)
+	pack(&a) // 100,000 articles are read before any page is rendered
 	e.art = &a
 	return e
 }
