@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -33,12 +32,6 @@ Flags:
 `
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// Half the default heap headroom: at 100,000 articles the peak
-		// resident memory of a cold build falls by a quarter (bench/scale.sh),
-		// for no measurable build or rebuild time.
-		debug.SetGCPercent(50)
-	}
 	cmd, args := "serve", os.Args[1:]
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
