@@ -135,11 +135,10 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(list), Skipped: skipped, Duration: time.Since(start)}
 	// The folder first, then the server: whatever HTTP shows is on disk too.
 	err = b.writeDisk(snap)
-	b.cur.Store(snap)
-	snap.Stats.Duration = time.Since(start)
+	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(list), Skipped: skipped, Duration: time.Since(start)}
+	b.cur.Store(snap) // from here on nobody changes snap
 	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,
 		"skipped", snap.Stats.Skipped, "duration", snap.Stats.Duration.Round(time.Microsecond))
 	return snap.Stats, err
