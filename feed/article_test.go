@@ -245,11 +245,11 @@ func TestSlugOf(t *testing.T) {
 		{"sub/dir/Post 1.markdown", "", "sub/dir/post-1"},
 		{"sub/post.md", "Custom Slug", "sub/custom-slug"},
 		{"Ünïcode ñame.txt", "", "ünïcode-ñame"},
-		{"---.md", "", "7f1ce3d1f4ae"},
+		{"---.md", "", ""}, // nothing left: a hash of the path
 	}
 	for _, tt := range tests {
 		got := SlugOf(tt.path, tt.explicit)
-		if tt.want == "7f1ce3d1f4ae" {
+		if tt.want == "" {
 			if len(got) != 12 || strings.ContainsAny(got, "-/.") {
 				t.Errorf("SlugOf(%q) = %q, want a 12-digit hash", tt.path, got)
 			}

@@ -155,7 +155,7 @@ func (b *Builder) refresh(rel string) error {
 		}
 	}
 	var progress func()
-	if b.cfg.Progress {
+	if b.cfg.Progress && rel == "" { // only a whole-folder read takes long
 		p := startProgress(len(files))
 		defer p.stop()
 		progress = p.tick

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"sync"
 	"time"
@@ -56,10 +55,11 @@ type headerField struct {
 	value []string
 }
 
+// contentTypes of the feeds; every other output is an HTML page.
 var contentTypes = map[string]string{
-	".xml":  "application/xml; charset=utf-8",
-	".json": "application/feed+json; charset=utf-8",
-	".html": "text/html; charset=utf-8",
+	RSSFile:  "application/rss+xml; charset=utf-8",
+	AtomFile: "application/atom+xml; charset=utf-8",
+	JSONFile: "application/feed+json; charset=utf-8",
 }
 
 // newFile wraps the bytes of an output. prev is the file published before at
@@ -75,12 +75,9 @@ func newFile(name string, body []byte, prev *File, now time.Time) *File {
 	if prev != nil && !mod.After(prev.ModTime) {
 		mod = prev.ModTime.Add(time.Second)
 	}
-	typ := contentTypes[path.Ext(name)]
-	switch name {
-	case RSSFile:
-		typ = "application/rss+xml; charset=utf-8"
-	case AtomFile:
-		typ = "application/atom+xml; charset=utf-8"
+	typ, ok := contentTypes[name]
+	if !ok {
+		typ = "text/html; charset=utf-8"
 	}
 	return &File{body: body, ETag: etag, ModTime: mod, Type: typ, Size: len(body)}
 }
@@ -159,9 +156,9 @@ func (f *File) Gzip() []byte {
 	return f.gzip
 }
 
-// GzipETag is the ETag of the compressed representation: a different
+// gzipETag is the ETag of the compressed representation: a different
 // representation needs a different strong validator.
-func (f *File) GzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
+func (f *File) gzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
 
 // prepare compresses the body and makes the response headers of each
 // representation, once per file: the feeds when they are built (readers
@@ -181,7 +178,7 @@ func (f *File) prepare() {
 		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
 		f.plain = f.representation(f.body, f.Size, f.ETag, "", lastMod) // body nil when compacted
 		if f.gzip != nil {
-			f.zipped = f.representation(f.gzip, len(f.gzip), f.GzipETag(), "gzip", lastMod)
+			f.zipped = f.representation(f.gzip, len(f.gzip), f.gzipETag(), "gzip", lastMod)
 		}
 	})
 }
