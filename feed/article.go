@@ -37,6 +37,8 @@ type Article struct {
 	htmlz             []byte
 	shelf             *File
 	shelfAt, shelfLen int
+	row               []byte // its line in the index, once rendered
+	natural           string // the slug it has when no clash forces another
 }
 
 // Source is an article file as read from disk.
@@ -148,9 +150,10 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 		}
 	}
 
+	a.natural = SlugOf(src.Path, h.fm.Slug)
 	a.Slug = opt.Slug
 	if a.Slug == "" {
-		a.Slug = SlugOf(src.Path, h.fm.Slug)
+		a.Slug = a.natural
 	}
 	page := opt.BaseURL.ResolveReference(&url.URL{Path: "articles/" + a.Slug + ".html"})
 	if a.HTML, err = renderBody(h.body, page); err != nil {

@@ -132,7 +132,7 @@ func BenchmarkServeRSS(b *testing.B) {
 	}
 	f := newFile(RSSFile, rss, nil, time.Unix(1494496800, 0))
 	f.Gzip()
-	snap := &Snapshot{Files: map[string]*File{RSSFile: f}}
+	snap := &Snapshot{files: (*fileSet)(nil).with(map[string]*File{RSSFile: f})}
 	h := Handler(func() *Snapshot { return snap })
 	for _, c := range []struct {
 		name   string
@@ -164,7 +164,11 @@ func BenchmarkServeRSS(b *testing.B) {
 // read and parse it, render its page, the index and the feeds, and write
 // what changed to out/ (publish latency and incremental rebuild targets).
 func BenchmarkRebuildOne(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	sizes := []int{1000, 10000}
+	if os.Getenv("DROPFEED_BENCH_BIG") != "" { // minutes of set-up
+		sizes = append(sizes, 100000)
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			dir := b.TempDir()
 			seed := benchSeed(b)

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +63,6 @@ type Builder struct {
 type pageCache struct {
 	art  *Article
 	file *File
-	row  []byte // its line in the index
 }
 
 // NewBuilder checks the folders and prepares the first build. The articles
@@ -130,14 +131,15 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 			return Stats{}, err
 		}
 	}
-	list, skipped := b.lib.articles()
-	snap, err := b.render(list)
+	l := b.lib.articles()
+	snap, changed, err := b.render(l)
 	if err != nil {
+		b.lib.forget() // so that the next rebuild looks at every article
 		return Stats{}, err
 	}
 	// The folder first, then the server: whatever HTTP shows is on disk too.
-	err = b.writeDisk(snap)
-	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(list), Skipped: skipped, Duration: time.Since(start)}
+	err = b.writeDisk(snap, changed)
+	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(l.list), Skipped: l.skipped, Duration: time.Since(start)}
 	b.cur.Store(snap) // from here on nobody changes snap
 	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,
 		"skipped", snap.Stats.Skipped, "duration", snap.Stats.Duration.Round(time.Microsecond))
@@ -164,20 +166,24 @@ func (b *Builder) refresh(rel string) error {
 	return nil
 }
 
-// render makes the snapshot of a list of articles, reusing the pages and
-// files of the previous snapshot where the bytes did not change.
-func (b *Builder) render(list []*Article) (*Snapshot, error) {
+// render makes the snapshot of a listing: the pages of the articles that
+// joined it, the index and the feeds; every other file is the previous
+// snapshot's. It also gives the names of the files that changed (or went),
+// nil when the list was made again and anything may have.
+func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	prev := b.Current()
+	var before *fileSet
+	if prev != nil {
+		before = prev.files
+	}
 	now := b.cfg.Now()
-	old := func(name string) *File {
-		if prev != nil {
-			return prev.Files[name]
-		}
-		return nil
+	added, removed := l.added, l.removed
+	if l.remade {
+		added, removed = b.diffPages(l.list)
 	}
 	// The articles of the feeds need their HTML; so do those whose page is
 	// rendered. Every other one has it put away.
-	window := list[:min(len(list), b.cfg.Limit)]
+	window := slices.Clone(l.list[:min(len(l.list), b.cfg.Limit)])
 	inWindow := make(map[*Article]bool, len(window))
 	for _, a := range window {
 		unshelve(a)
@@ -189,68 +195,92 @@ func (b *Builder) render(list []*Article) (*Snapshot, error) {
 		}
 	}
 	b.window = window
-	files := make(map[string]*File, len(list)+4)
-	pages := make(map[string]pageCache, len(list))
-	var todo []*Article
-	for _, a := range list {
+
+	changes := make(map[string]*File, len(added)+len(removed)+4)
+	for _, a := range removed {
 		if c, ok := b.pages[a.Slug]; ok && c.art == a {
-			files[PagePath(a.Slug)], pages[a.Slug] = c.file, c
-		} else {
-			todo = append(todo, a)
+			delete(b.pages, a.Slug)
+			changes[PagePath(a.Slug)] = nil
 		}
 	}
-	made := make([]pageCache, len(todo))
-	failed := make([]error, len(todo))
-	eachParallel(len(todo), func(i int) {
-		a := todo[i]
+	made := make([]pageCache, len(added))
+	failed := make([]error, len(added))
+	eachParallel(len(added), func(i int) {
+		a := added[i]
 		name := PagePath(a.Slug)
 		unshelve(a)
 		body, err := b.cfg.Page(a)
 		if err == nil {
-			made[i].row, err = b.cfg.IndexRow(a)
+			a.row, err = b.cfg.IndexRow(a)
 		}
 		if err != nil {
 			failed[i] = fmt.Errorf("page of %s: %w", a.Path, err)
 			return
 		}
-		f := newFile(name, body, old(name), now)
+		old := before.get(name)
+		f := newFile(name, body, old, now)
 		if !inWindow[a] {
 			shelve(a, f, body)
 		}
-		if f != old(name) {
+		if f != old {
 			f.compact() // now, so that the pages are never all held uncompressed
 		}
-		made[i].art, made[i].file = a, f
+		made[i] = pageCache{art: a, file: f}
 	})
-	for i, c := range todo {
-		if failed[i] != nil {
-			return nil, failed[i]
-		}
-		name := PagePath(c.Slug)
-		made[i].file = b.adopt(name, made[i].file, old(name))
-		files[name], pages[c.Slug] = made[i].file, made[i]
+	if err := errors.Join(failed...); err != nil {
+		return nil, nil, err
 	}
-	b.pages = pages
-	rss, atom, jsonFeed, err := b.cfg.Feeds(list)
+	for i, a := range added {
+		name := PagePath(a.Slug)
+		made[i].file = b.adopt(name, made[i].file, before.get(name))
+		b.pages[a.Slug], changes[name] = made[i], made[i].file
+	}
+	rss, atom, jsonFeed, err := b.cfg.Feeds(l.list)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rows := make([][]byte, len(list))
-	for i, a := range list {
-		rows[i] = pages[a.Slug].row
+	rows := make([][]byte, len(l.list))
+	for i, a := range l.list {
+		rows[i] = a.row
 	}
 	index, err := b.cfg.IndexOf(rows)
 	if err != nil {
-		return nil, fmt.Errorf("index: %w", err)
+		return nil, nil, fmt.Errorf("index: %w", err)
 	}
 	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed, IndexFile: index} {
-		f := b.newFile(name, body, old(name), now)
+		f := b.newFile(name, body, before.get(name), now)
 		if name != IndexFile {
 			f.Gzip() // feeds are what readers poll: compress once, now
 		}
-		files[name] = f
+		changes[name] = f
 	}
-	return &Snapshot{Files: files}, nil
+	if l.remade {
+		// Every page anew, so that nothing of a list that may have gone
+		// wrong stays; the disk is compared in full too.
+		for _, a := range l.list {
+			changes[PagePath(a.Slug)] = b.pages[a.Slug].file
+		}
+		return &Snapshot{files: (*fileSet)(nil).with(changes)}, nil, nil
+	}
+	return &Snapshot{files: before.with(changes)}, slices.Collect(maps.Keys(changes)), nil
+}
+
+// diffPages compares a list made again with the pages rendered before: the
+// articles whose page must be rendered, and those whose page goes.
+func (b *Builder) diffPages(list []*Article) (added, removed []*Article) {
+	listed := make(map[*Article]bool, len(list))
+	for _, a := range list {
+		listed[a] = true
+		if c, ok := b.pages[a.Slug]; !ok || c.art != a {
+			added = append(added, a)
+		}
+	}
+	for _, c := range b.pages {
+		if !listed[c.art] {
+			removed = append(removed, c.art)
+		}
+	}
+	return added, removed
 }
 
 // newFile is newFile, but on the first build an identical file already in
@@ -316,14 +346,33 @@ func eachParallel(n int, f func(i int)) {
 
 // writeDisk mirrors the snapshot into the output folder and saves the
 // history of "updated" dates beside it.
-func (b *Builder) writeDisk(snap *Snapshot) error {
-	state := b.lib.history.state(func(p string) bool { return b.lib.entries[p] != nil })
+// changed names the files that changed since the snapshot before (nil:
+// any may have).
+func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	if len(b.diskFailed) > 0 {
 		// Whatever broke the folder may have taken files written before
 		// with it: check every one until a write succeeds in full.
 		b.disk.recheck()
 	}
-	errs := b.disk.write(snap.Files, map[string][]byte{StateFile: state})
+	h := b.lib.history
+	state, whole := h.journal(func(p string) bool { return b.lib.entries[p] != nil })
+	extra := map[string][]byte{}
+	if whole {
+		extra[StateFile] = state
+		delete(b.disk.extra, StateFile) // known again once written
+	}
+	errs := b.disk.write(snap.files, changed, extra)
+	switch {
+	case whole:
+		_, ok := b.disk.extra[StateFile]
+		h.written(state, whole, ok)
+	case len(state) > 0:
+		err := b.disk.appendTo(StateFile, state)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		h.written(state, whole, err == nil)
+	}
 	// Each failure is logged once, not again on every retry while the
 	// folder stays unwritable.
 	failed := make(map[string]bool, len(errs))
@@ -349,5 +398,5 @@ func (b *Builder) RetryDisk() error {
 	if len(b.diskFailed) == 0 || b.Current() == nil {
 		return nil
 	}
-	return b.writeDisk(b.Current())
+	return b.writeDisk(b.Current(), nil)
 }

@@ -93,7 +93,7 @@ func parseFeeds(t *testing.T, files map[string][]byte) map[string]*gofeed.Feed {
 
 func snapshotBytes(s *Snapshot) map[string][]byte {
 	m := map[string][]byte{}
-	for name, f := range s.Files {
+	for name, f := range s.Files() {
 		m[name] = f.Body()
 	}
 	return m
@@ -135,7 +135,7 @@ func TestSeedInEveryFormat(t *testing.T) {
 		}
 	}
 	// The files on disk are the snapshot's bytes.
-	for name, f := range b.Current().Files {
+	for name, f := range b.Current().Files() {
 		got, err := os.ReadFile(filepath.Join(cfg.OutDir, filepath.FromSlash(name)))
 		if err != nil || !bytes.Equal(got, f.Body()) {
 			t.Errorf("out/%s differs from the snapshot (%v)", name, err)
@@ -278,13 +278,13 @@ func TestLimitAndDrafts(t *testing.T) {
 			t.Errorf("%s holds %v, want the newest three", name, got)
 		}
 	}
-	index := string(snap.Files[IndexFile].Body())
+	index := string(snap.File(IndexFile).Body())
 	for i := 1; i <= 5; i++ {
-		if !strings.Contains(index, fmt.Sprintf(">Post %d<", i)) || snap.Files[PagePath(fmt.Sprintf("p%d", i))] == nil {
+		if !strings.Contains(index, fmt.Sprintf(">Post %d<", i)) || snap.File(PagePath(fmt.Sprintf("p%d", i))) == nil {
 			t.Errorf("index or pages lack Post %d", i)
 		}
 	}
-	if strings.Contains(index, "Draft") || snap.Files[PagePath("draft")] != nil {
+	if strings.Contains(index, "Draft") || snap.File(PagePath("draft")) != nil {
 		t.Error("the draft is published")
 	}
 	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
@@ -422,7 +422,7 @@ func TestClashingSlugsKeepBoth(t *testing.T) {
 		t.Fatalf("%d published, want 3", snap.Stats.Published)
 	}
 	pages := map[string]string{} // title → page
-	for name, f := range snap.Files {
+	for name, f := range snap.Files() {
 		if strings.HasPrefix(name, "articles/") {
 			body := string(f.Body())
 			for _, title := range []string{"From md", "From txt", "From bang"} {
@@ -443,7 +443,7 @@ func TestClashingSlugsKeepBoth(t *testing.T) {
 	// Rebuilding gives the same addresses.
 	b.Build()
 	for title, name := range pages {
-		if !strings.Contains(string(b.Current().Files[name].Body()), title) {
+		if !strings.Contains(string(b.Current().File(name).Body()), title) {
 			t.Errorf("after a rebuild %s no longer holds %q", name, title)
 		}
 	}

@@ -96,9 +96,15 @@ func TestCrashDuringBulkDrop(t *testing.T) {
 				if err := wellFormedXML(b); err != nil {
 					t.Errorf("round %d: %s is not whole: %v", round, name, err)
 				}
-			case name == JSONFile || name == StateFile:
+			case name == JSONFile:
 				if !json.Valid(b) {
 					t.Errorf("round %d: %s is not whole", round, name)
+				}
+			case name == StateFile: // a journal: whole lines of JSON
+				for i, line := range bytes.SplitAfter(b, []byte("\n")) {
+					if len(line) > 0 && (!bytes.HasSuffix(line, []byte("\n")) || !json.Valid(line)) {
+						t.Errorf("round %d: line %d of %s is not whole: %q", round, i+1, name, line)
+					}
 				}
 			case strings.HasSuffix(name, ".html"):
 				if !bytes.HasSuffix(b, []byte("</html>\n")) {

@@ -205,14 +205,14 @@ func TestIDsSurviveRestart(t *testing.T) {
 	mod := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
 	os.Chtimes(p, mod, mod)
 	b.Build()
-	before := b.Current().Files[AtomFile].Body()
+	before := b.Current().File(AtomFile).Body()
 	if !strings.Contains(string(before), "<updated>2024-06-01T10:00:00Z</updated>") {
 		t.Fatalf("the edit did not move updated to the file's time:\n%s", before)
 	}
 	// A restart, and a touch that changes nothing.
 	os.Chtimes(p, mod.Add(time.Hour), mod.Add(time.Hour))
 	again := build(t, cfg)
-	if after := again.Current().Files[AtomFile].Body(); !bytes.Equal(before, after) {
+	if after := again.Current().File(AtomFile).Body(); !bytes.Equal(before, after) {
 		t.Errorf("restart changed atom.xml:\n%s\n---\n%s", before, after)
 	}
 	u, _ := url.Parse("https://example.com/articles/a.html")

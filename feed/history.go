@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"maps"
@@ -13,44 +15,68 @@ import (
 // and when they changed, so an entry's "updated" date moves only when its
 // bytes do, across restarts too. It lives in the output folder; being a
 // dot-file, it is never served.
+//
+// It is a journal: one JSON object a line, {"path", "hash", "updated"} for
+// a record, {"path", "gone": true} for a file that went; a later line for a
+// path replaces the earlier ones. A rebuild appends the records it changed
+// (a line or two for one edit, where rewriting the records of 100,000
+// articles would be most of the rebuild); the file is written whole, sorted
+// by path, on the first write of a run and once the lines of replaced
+// records outnumber the live ones.
 const StateFile = ".dropfeed-state.json"
 
 type stamp struct {
-	Hash    string    `json:"hash"`
-	Updated time.Time `json:"updated"`
+	Hash    [32]byte
+	Updated time.Time
+}
+
+// stateLine is one line of StateFile.
+type stateLine struct {
+	Path    string    `json:"path"`
+	Hash    string    `json:"hash,omitempty"`
+	Updated time.Time `json:"updated,omitzero"`
+	Gone    bool      `json:"gone,omitempty"`
 }
 
 // history gives each article its "updated" date: its published date (or the
 // front matter's "updated") while its bytes are the first ones seen, and the
 // file's modification time once they have changed.
 type history struct {
-	mu  sync.Mutex
-	rec map[string]stamp
-	// StateFile is remade on every rebuild that changed a record; among
-	// 100,000 articles encoding them all would be most of the rebuild, so
-	// each record's line and the sorted paths are kept until they change.
-	lines   map[string][]byte
-	paths   []string // sorted; nil once a path came or went
-	encoded []byte   // the whole file; nil once a record changed
+	mu      sync.Mutex
+	rec     map[string]stamp
+	changed map[string]bool // paths whose record changed or went since the last write
+	lines   int             // lines in the state file, as far as written
+	whole   bool            // the state file is to be written whole next time
 }
 
 func newHistory(state []byte) *history {
-	h := &history{rec: map[string]stamp{}, lines: map[string][]byte{}}
-	if len(state) > 0 {
-		// A damaged state file costs only the dates of past edits.
-		_ = json.Unmarshal(state, &h.rec)
+	h := &history{rec: map[string]stamp{}, changed: map[string]bool{}, whole: true}
+	// A damaged line costs only the dates of past edits of one file.
+	sc := bufio.NewScanner(bytes.NewReader(state))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l stateLine
+		if json.Unmarshal(sc.Bytes(), &l) != nil || l.Path == "" {
+			continue
+		}
+		var st stamp
+		if n, err := hex.Decode(st.Hash[:], []byte(l.Hash)); l.Gone || err != nil || n != len(st.Hash) {
+			delete(h.rec, l.Path)
+			continue
+		}
+		st.Updated = l.Updated
+		h.rec[l.Path] = st
 	}
 	return h
 }
 
 func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
-	hash := hex.EncodeToString(sum[:])
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r, ok := h.rec[a.Path]
 	switch {
 	case !ok:
-	case r.Hash == hash:
+	case r.Hash == sum:
 		if r.Updated.After(a.Updated) {
 			a.Updated = r.Updated.In(a.Published.Location())
 		}
@@ -63,48 +89,66 @@ func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
 			a.Updated = u.In(a.Published.Location())
 		}
 	}
-	if st := (stamp{Hash: hash, Updated: a.Updated.UTC()}); !ok || !st.Updated.Equal(r.Updated) || st.Hash != r.Hash {
-		h.rec[a.Path], h.encoded = st, nil
-		delete(h.lines, a.Path)
-		if !ok {
-			h.paths = nil
-		}
+	if st := (stamp{Hash: sum, Updated: a.Updated.UTC()}); !ok || !st.Updated.Equal(r.Updated) || st.Hash != r.Hash {
+		h.rec[a.Path] = st
+		h.changed[a.Path] = true
 	}
 }
 
-// state is the history of the files in keep, as the bytes of StateFile: a
-// JSON object of path → {"hash", "updated"}, one record a line, sorted.
-func (h *history) state(keep func(path string) bool) []byte {
+// drop forgets the record of a file that went.
+func (h *history) drop(path string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for p := range h.rec {
-		if !keep(p) {
-			delete(h.rec, p)
-			delete(h.lines, p)
-			h.paths, h.encoded = nil, nil
+	if _, ok := h.rec[path]; ok {
+		delete(h.rec, path)
+		h.changed[path] = true
+	}
+}
+
+// journal is what to put in StateFile: the lines to append to it, or, when
+// whole is true, the whole file (then only the records of files in keep).
+// Until written is called, the same changes come again.
+func (h *history) journal(keep func(path string) bool) (data []byte, whole bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var paths []string
+	if h.whole || h.lines > 2*len(h.rec)+1024 {
+		for p := range h.rec {
+			if !keep(p) {
+				delete(h.rec, p)
+			}
 		}
+		paths, whole = slices.Sorted(maps.Keys(h.rec)), true
+	} else {
+		paths = slices.Sorted(maps.Keys(h.changed))
 	}
-	if h.encoded != nil {
-		return h.encoded
-	}
-	if h.paths == nil {
-		h.paths = slices.Sorted(maps.Keys(h.rec))
-	}
-	b := []byte("{\n")
-	for i, p := range h.paths {
-		line, ok := h.lines[p]
-		if !ok {
-			key, _ := json.Marshal(p)
-			val, _ := json.Marshal(h.rec[p])
-			line = slices.Concat([]byte(" "), key, []byte(": "), val)
-			h.lines[p] = line
+	var b bytes.Buffer
+	for _, p := range paths {
+		l := stateLine{Path: p, Gone: true}
+		if r, ok := h.rec[p]; ok {
+			l = stateLine{Path: p, Hash: hex.EncodeToString(r.Hash[:]), Updated: r.Updated}
 		}
-		b = append(b, line...)
-		if i < len(h.paths)-1 {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
+		line, _ := json.Marshal(l)
+		b.Write(line)
+		b.WriteByte('\n')
 	}
-	h.encoded = append(b, "}\n"...)
-	return h.encoded
+	return b.Bytes(), whole
+}
+
+// written records that what journal gave last is in the state file; ok
+// false says it is not, and the file is then written whole next time.
+func (h *history) written(data []byte, whole, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !ok {
+		h.whole = true
+		return
+	}
+	n := bytes.Count(data, []byte("\n"))
+	if whole {
+		h.lines, h.whole = n, false
+	} else {
+		h.lines += n
+	}
+	clear(h.changed)
 }

@@ -172,7 +172,7 @@ func TestHostileCorpus(t *testing.T) {
 	must(t, os.MkdirAll(sub, 0o755))
 	hostileFolder(t, sub, true)
 	w.put("after.md", article("After the storm", "x")) // the watcher still works
-	for i := 0; !bytes.Contains(w.b.Current().Files[JSONFile].Body(), []byte("After the storm")); i++ {
+	for i := 0; !bytes.Contains(w.b.Current().File(JSONFile).Body(), []byte("After the storm")); i++ {
 		if i == 3000 {
 			t.Fatalf("the article written after the hostile files never came:\n%s", w.logs)
 		}
@@ -205,7 +205,7 @@ func checkHostile(t *testing.T, w *watched, prefix string, good []string, light 
 	}
 	s := w.b.Current()
 	var doc struct{ Items []jsonItem }
-	must(t, json.Unmarshal(s.Files[JSONFile].Body(), &doc))
+	must(t, json.Unmarshal(s.File(JSONFile).Body(), &doc))
 	published := map[string]int{} // titles, and how many articles have each
 	for _, it := range doc.Items {
 		published[it.Title]++
@@ -251,7 +251,7 @@ func checkHostile(t *testing.T, w *watched, prefix string, good []string, light 
 	}
 
 	// Every output valid, nothing unsafe in it.
-	for name, f := range s.Files {
+	for name, f := range s.Files() {
 		switch {
 		case name == RSSFile || name == AtomFile:
 			if err := wellFormedXML(f.Body()); err != nil {
@@ -268,7 +268,7 @@ func checkHostile(t *testing.T, w *watched, prefix string, good []string, light 
 		}
 	}
 	for _, name := range []string{RSSFile, AtomFile, JSONFile} {
-		feed, err := gofeed.NewParser().ParseString(string(s.Files[name].Body()))
+		feed, err := gofeed.NewParser().ParseString(string(s.File(name).Body()))
 		if err != nil {
 			t.Errorf("gofeed cannot read %s: %v", name, err)
 			continue
@@ -431,7 +431,7 @@ func TestHostileHTTPConcurrentRebuilds(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, p := range paths {
-			f := b.Current().Files[strings.TrimPrefix(p, "/")]
+			f := b.Current().File(strings.TrimPrefix(p, "/"))
 			versions[fmt.Sprintf("%s %s %x", p, f.ETag, sha256.Sum256(f.Body()))] = true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,9 +26,9 @@ const tempPrefix = ".dropfeed-tmp-"
 // Pages are renamed before the feeds and index that link to them.
 type disk struct {
 	dir     string
-	written map[string]*File  // what the folder holds, as far as we know
-	extra   map[string][]byte // the same for files that are not served
-	swept   bool              // written is all the folder holds: no need to walk it
+	written map[string]*File // what the folder holds, as far as we know
+	extra   map[string]int   // the same for files that are not served: their size
+	swept   bool             // written is all the folder holds: no need to walk it
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -42,7 +43,7 @@ func openDisk(dir string) (*disk, error) {
 		}
 		return err
 	})
-	return &disk{dir: dir, written: map[string]*File{}, extra: map[string][]byte{}}, err
+	return &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}}, err
 }
 
 // adopt looks at what an earlier run left in the folder: a file whose bytes
@@ -72,47 +73,67 @@ func (d *disk) recheck() {
 			delete(d.written, name)
 		}
 	}
-	for name, body := range d.extra {
-		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(len(body)) {
+	for name, size := range d.extra {
+		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(size) {
 			delete(d.extra, name)
 		}
 	}
 }
 
-// write makes the folder hold exactly the snapshot's files (plus extra, files
-// that are written but not served). It returns one error per file that could
-// not be written; those are tried again on the next call.
-func (d *disk) write(files map[string]*File, extra map[string][]byte) []error {
-	var pages, top []string
-	for name, f := range files {
-		if d.written[name] == f {
-			continue
-		}
-		if strings.Contains(name, "/") {
+// write makes the folder hold exactly the set's files (plus extra, files
+// that are written but not served, always written). changed names the files that may differ
+// from the last write (a name not in the set: a file to remove); nil
+// compares every file. It returns one error per file that could not be
+// written; those are tried again on the next call, which then compares
+// every file.
+func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) []error {
+	var pages, top, gone []string
+	consider := func(name string, f *File) {
+		switch {
+		case f == nil:
+			if d.written[name] != nil {
+				gone = append(gone, name)
+			}
+		case d.written[name] == f:
+		case strings.Contains(name, "/"):
 			pages = append(pages, name)
-		} else {
+		default:
 			top = append(top, name)
+		}
+	}
+	full := changed == nil || !d.swept
+	if full {
+		for _, m := range files.shards {
+			for name, f := range m {
+				consider(name, f)
+			}
+		}
+	} else {
+		for _, name := range changed {
+			consider(name, files.get(name))
 		}
 	}
 	slices.Sort(pages)
 	slices.Sort(top)
-	var names []string
-	for name, body := range extra {
-		if old, ok := d.extra[name]; !ok || !bytes.Equal(old, body) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(extra))
 	var todo []pending
 	for _, name := range slices.Concat(pages, top) {
-		todo = append(todo, pending{name, files[name].Body, func() { d.written[name] = files[name] }})
+		f := files.get(name)
+		todo = append(todo, pending{name, f.Body, func() { d.written[name] = f }})
 	}
 	for _, name := range names {
 		body := extra[name]
-		todo = append(todo, pending{name, func() []byte { return body }, func() { d.extra[name] = body }})
+		todo = append(todo, pending{name, func() []byte { return body }, func() { d.extra[name] = len(body) }})
 	}
 	errs := d.replace(todo)
-	errs = append(errs, d.removeStale(files)...)
+	if full {
+		errs = append(errs, d.removeStale(files)...)
+	} else {
+		for _, name := range gone {
+			delete(d.written, name)
+		}
+		errs = append(errs, d.removePages(gone)...)
+	}
 	d.swept = len(errs) == 0 // after a failure, look at the folder itself again
 	return errs
 }
@@ -202,13 +223,12 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 // empty by that. Only what dropfeed writes is touched: .html files under
 // articles/. The folder is walked on the first write (for pages an earlier
 // run left) and after a failed one; otherwise the pages written before and
-// not in files are all there is to remove, which keeps a rebuild of a large
-// site from listing every page.
-func (d *disk) removeStale(files map[string]*File) []error {
+// not in files are all there is to remove.
+func (d *disk) removeStale(files *fileSet) []error {
 	var errs []error
 	var gone []string
 	for name := range d.written {
-		if _, ok := files[name]; !ok {
+		if files.get(name) == nil {
 			delete(d.written, name)
 			gone = append(gone, name)
 		}
@@ -227,7 +247,7 @@ func (d *disk) removeStale(files map[string]*File) []error {
 			return nil
 		}
 		name := filepath.ToSlash(strings.TrimPrefix(p, d.dir+string(filepath.Separator)))
-		if _, ok := files[name]; !ok && strings.HasSuffix(name, ".html") {
+		if files.get(name) == nil && strings.HasSuffix(name, ".html") {
 			if err := os.Remove(p); err != nil {
 				errs = append(errs, fmt.Errorf("remove %s: %w", p, unwrapPath(err)))
 			}
@@ -264,6 +284,40 @@ func (d *disk) removePages(names []string) []error {
 		}
 	}
 	return errs
+}
+
+// appendTo adds data to the end of a file that is not served, flushed to
+// disk. A file the last write or recheck does not know of is not appended to:
+// it may be missing or be what another run left.
+func (d *disk) appendTo(name string, data []byte) error {
+	p := filepath.Join(d.dir, filepath.FromSlash(name))
+	size, ok := d.extra[name]
+	if !ok {
+		return fmt.Errorf("append to %s: not written by this run", p)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", p, unwrapPath(err))
+	}
+	info, err := f.Stat()
+	if err == nil && info.Size() != int64(size) {
+		err = errors.New("changed by someone else")
+	}
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		delete(d.extra, name)
+		return fmt.Errorf("append to %s: %w", p, unwrapPath(err))
+	}
+	d.extra[name] = size + len(data)
+	return nil
 }
 
 func syncFS(dir string) error {

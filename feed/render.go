@@ -65,13 +65,14 @@ func (s Site) atomID(a *Article) string {
 
 // Newest orders articles newest first; ties go by path, so the order never
 // depends on how the files were found.
-func Newest(list []*Article) {
-	slices.SortFunc(list, func(a, b *Article) int {
-		if c := b.Published.Compare(a.Published); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Path, b.Path)
-	})
+func Newest(list []*Article) { slices.SortFunc(list, newer) }
+
+// newer is the order of Newest.
+func newer(a, b *Article) int {
+	if c := b.Published.Compare(a.Published); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Path, b.Path)
 }
 
 // feedItems is the generic model gorilla/feeds works from, built once for all

@@ -71,7 +71,7 @@ func lookup(snap *Snapshot, p string) *File {
 	if !ok || snap == nil {
 		return nil
 	}
-	return snap.Files[name]
+	return snap.File(name)
 }
 
 // fileName maps a request path to a snapshot file name. Paths with empty,

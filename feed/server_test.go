@@ -71,7 +71,7 @@ func TestServeContentTypes(t *testing.T) {
 		if name == "" {
 			name = IndexFile
 		}
-		if !bytes.Equal(body, b.Current().Files[name].Body()) {
+		if !bytes.Equal(body, b.Current().File(name).Body()) {
 			t.Errorf("%s: body differs from the snapshot", path)
 		}
 		for _, h := range []string{"ETag", "Last-Modified", "Cache-Control"} {
@@ -116,7 +116,7 @@ func TestServeConditional(t *testing.T) {
 
 func TestServeHeadAndGzip(t *testing.T) {
 	srv, b := testServer(t)
-	identity := b.Current().Files[RSSFile].Body()
+	identity := b.Current().File(RSSFile).Body()
 	resp, body := do(t, "HEAD", srv.URL+"/rss.xml")
 	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(identity)) {
 		t.Errorf("HEAD: %d, %d body bytes, Content-Length %s; want 200, none, %d", resp.StatusCode, len(body), resp.Header.Get("Content-Length"), len(identity))
@@ -205,22 +205,22 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nx\n")
 	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2019-01-01\n\nx\n")
 	b := build(t, cfg)
-	first := b.Current().Files
+	first := b.Current()
 	now = now.Add(time.Hour)
 	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2019-01-01\n\nchanged\n")
 	if _, err := b.Rebuild(nil); err != nil {
 		t.Fatal(err)
 	}
-	second := b.Current().Files
-	if second[PagePath("a")] != first[PagePath("a")] {
+	second := b.Current()
+	if second.File(PagePath("a")) != first.File(PagePath("a")) {
 		t.Error("an unchanged page got a new file")
 	}
-	if !second[PagePath("b")].ModTime.Equal(now) || second[PagePath("b")].ETag == first[PagePath("b")].ETag {
+	if !second.File(PagePath("b")).ModTime.Equal(now) || second.File(PagePath("b")).ETag == first.File(PagePath("b")).ETag {
 		t.Error("a changed page kept its date or ETag")
 	}
 	// Equal bytes give equal ETags, whichever builder made them.
 	other := build(t, Config{Site: cfg.Site, ArticlesDir: cfg.ArticlesDir, OutDir: t.TempDir(), Loc: time.UTC, Log: cfg.Log})
-	if other.Current().Files[PagePath("a")].ETag != second[PagePath("a")].ETag {
+	if other.Current().File(PagePath("a")).ETag != second.File(PagePath("a")).ETag {
 		t.Error("the same bytes got another ETag")
 	}
 }
@@ -234,7 +234,7 @@ func TestServeCompactedPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := b.Current().Files[name]; f.body != nil || !bytes.Equal(f.Body(), onDisk) {
+	if f := b.Current().File(name); f.body != nil || !bytes.Equal(f.Body(), onDisk) {
 		t.Fatalf("page not compacted, or its bytes differ from the folder's")
 	}
 	resp, body := do(t, "GET", srv.URL+"/"+name)

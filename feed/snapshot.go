@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"io"
+	"iter"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -17,8 +19,76 @@ import (
 // relative to the output folder. It is never changed once built; a rebuild
 // makes a new one and swaps it in whole.
 type Snapshot struct {
-	Files map[string]*File
+	files *fileSet
 	Stats Stats
+}
+
+// File is the output file at name (a path relative to the output folder),
+// nil if there is none.
+func (s *Snapshot) File(name string) *File { return s.files.get(name) }
+
+// Files are every output file and its name, in no particular order.
+func (s *Snapshot) Files() iter.Seq2[string, *File] {
+	return func(yield func(string, *File) bool) {
+		for _, m := range s.files.shards {
+			for name, f := range m {
+				if !yield(name, f) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// fileShards is how many parts a fileSet is split into.
+const fileShards = 256
+
+// fileSet is the files of a snapshot by name, split by a hash of the name
+// into parts that snapshots share: a rebuild that changes a few of 100,000
+// files copies only the parts those are in. No part is changed once a
+// snapshot holding it is published.
+type fileSet struct {
+	shards [fileShards]map[string]*File
+}
+
+func shardOf(name string) int {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return int(h % fileShards)
+}
+
+func (s *fileSet) get(name string) *File {
+	if s == nil {
+		return nil
+	}
+	return s.shards[shardOf(name)][name]
+}
+
+// with is the set with changes made: each name gets its file, or is
+// removed for a nil one. s itself does not change.
+func (s *fileSet) with(changes map[string]*File) *fileSet {
+	n := &fileSet{}
+	if s != nil {
+		n.shards = s.shards
+	}
+	var copied [fileShards]bool
+	for name, f := range changes {
+		i := shardOf(name)
+		if !copied[i] {
+			n.shards[i], copied[i] = maps.Clone(n.shards[i]), true
+			if n.shards[i] == nil {
+				n.shards[i] = map[string]*File{}
+			}
+		}
+		if f == nil {
+			delete(n.shards[i], name)
+		} else {
+			n.shards[i][name] = f
+		}
+	}
+	return n
 }
 
 // File is one output: its bytes and what HTTP serves with them.

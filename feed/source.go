@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -68,6 +69,33 @@ type library struct {
 
 	mu      sync.Mutex
 	writing []string // files left unread because they were open for writing
+
+	// What articles returned last, kept up to date from the paths whose
+	// entry changed since: a rebuild for one edit among 100,000 articles
+	// must not sort them all again.
+	dirty     map[string]bool     // paths whose entry changed since
+	listed    map[string]*Article // by path, the articles of list
+	list      []*Article          // newest first
+	owner     map[string]string   // natural slug → the path that has it
+	contested map[string]bool     // natural slugs more than one path wants
+	failing   map[string]bool     // paths whose current bytes are not published
+}
+
+// put records a path's entry (nil: the file is gone).
+func (l *library) put(p string, e *entry) {
+	if old := l.entries[p]; old == e && e != nil {
+		return
+	}
+	if e == nil {
+		delete(l.entries, p)
+		l.history.drop(p)
+	} else {
+		l.entries[p] = e
+	}
+	if l.dirty == nil {
+		l.dirty = map[string]bool{}
+	}
+	l.dirty[p] = true
 }
 
 // found is a file seen on disk, not yet read.
@@ -174,14 +202,22 @@ func (l *library) update(rel string, files []found, progress func()) {
 		seen[f.rel] = true
 		e := l.entries[f.rel]
 		if f.err != nil {
-			l.entries[f.rel] = l.unreadable(f, e)
+			l.put(f.rel, l.unreadable(f, e))
 		} else if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime) {
 			todo = append(todo, f)
 		}
 	}
-	for p := range l.entries {
-		if under(p, rel) && !seen[p] {
-			delete(l.entries, p)
+	if l.entries[rel] != nil || (len(files) == 1 && files[0].rel == rel) {
+		// rel is a file (or was one): nothing else lies below it, and
+		// one edit among 100,000 files needs no look at the others.
+		if !seen[rel] {
+			l.put(rel, nil)
+		}
+	} else {
+		for p := range l.entries {
+			if under(p, rel) && !seen[p] {
+				l.put(p, nil)
+			}
 		}
 	}
 	results := make([]*entry, len(todo))
@@ -192,7 +228,7 @@ func (l *library) update(rel string, files []found, progress func()) {
 		}
 	})
 	for i, f := range todo {
-		l.entries[f.rel] = results[i]
+		l.put(f.rel, results[i])
 	}
 }
 
@@ -368,52 +404,151 @@ func readLimited(p string) ([]byte, time.Time, error) {
 	return data, info.ModTime(), nil
 }
 
-// articles gives the published articles, newest first, with clashing slugs
-// settled: the first path in order keeps the slug, the others get one made
-// unique by a hash of their path (their pages are then parsed again so their
-// own links resolve against the right address). Only clashes are sorted by
-// path: this runs on every rebuild, over every article.
-func (l *library) articles() (list []*Article, skipped int) {
-	owner := make(map[string]string, len(l.entries)) // slug → path
-	var clashes []string
+// listing is the published articles, newest first, and what changed since
+// the listing before.
+type listing struct {
+	list           []*Article
+	added, removed []*Article // joined and left the list (an edited article's old version left)
+	remade         bool       // the list was made again: added and removed are not known
+	skipped        int        // files whose current bytes are not published
+}
+
+// articles lists the published articles, with clashing slugs settled: of
+// the paths whose articles want one slug, the first in order has it, the
+// others get one made unique by a hash of their path (their pages are then
+// parsed again so their own links resolve against the right address). Once
+// the clash is gone they have their own again: the list depends only on
+// the files, never on the order they came in.
+//
+// It runs on every rebuild; when only a few paths changed and none of them
+// is in a clash, the last list is brought up to date in place rather than
+// made again. The list is the library's own: it changes on the next call.
+func (l *library) articles() listing {
+	if l.list != nil && len(l.dirty) <= max(64, len(l.entries)/16) {
+		if added, removed, ok := l.patch(); ok {
+			clear(l.dirty)
+			return listing{list: l.list, added: added, removed: removed, skipped: len(l.failing)}
+		}
+	}
+	clear(l.dirty)
+	l.relist()
+	return listing{list: l.list, remade: true, skipped: len(l.failing)}
+}
+
+// forget makes the next call of articles list every article again.
+func (l *library) forget() { l.list = nil }
+
+// patch applies the changed paths to the last list, unless one of them is
+// or would be in a clash of slugs.
+func (l *library) patch() (added, removed []*Article, ok bool) {
+	paths := slices.Sorted(maps.Keys(l.dirty))
+	for _, p := range paths {
+		a, old := l.published(p), l.listed[p]
+		if a == old {
+			continue
+		}
+		if old != nil && l.contested[old.natural] {
+			return nil, nil, false
+		}
+		if a != nil {
+			if q, taken := l.owner[a.natural]; (taken && q != p) || a.Slug != a.natural {
+				return nil, nil, false
+			}
+		}
+	}
+	for _, p := range paths {
+		if e := l.entries[p]; e != nil && e.failure != "" {
+			l.failing[p] = true
+		} else {
+			delete(l.failing, p)
+		}
+		a, old := l.published(p), l.listed[p]
+		if a == old {
+			continue
+		}
+		if old != nil {
+			at, found := slices.BinarySearchFunc(l.list, old, newer)
+			if !found {
+				panic("feed: an article of the list is not in it") // a bug
+			}
+			l.list = slices.Delete(l.list, at, at+1)
+			delete(l.listed, p)
+			delete(l.owner, old.natural)
+			removed = append(removed, old)
+		}
+		if a != nil {
+			at, _ := slices.BinarySearchFunc(l.list, a, newer)
+			l.list = slices.Insert(l.list, at, a)
+			l.listed[p], l.owner[a.natural] = a, p
+			added = append(added, a)
+		}
+	}
+	return added, removed, true
+}
+
+// published is the article of path p that is published, nil if none.
+func (l *library) published(p string) *Article {
+	if e := l.entries[p]; e != nil && e.art != nil && !e.art.Draft {
+		return e.art
+	}
+	return nil
+}
+
+// relist makes the list again from every entry, settling clashes.
+func (l *library) relist() {
+	owner := make(map[string]string, len(l.entries)) // natural slug → first path
+	failing := map[string]bool{}
 	for p, e := range l.entries {
 		if e.failure != "" {
-			skipped++
+			failing[p] = true
 		}
-		if e.art == nil || e.art.Draft {
-			continue
-		}
-		q, taken := owner[e.art.Slug]
-		switch {
-		case !taken:
-			owner[e.art.Slug] = p
-		case p < q:
-			owner[e.art.Slug] = p
-			clashes = append(clashes, q)
-		default:
-			clashes = append(clashes, p)
+		if a := l.published(p); a != nil {
+			if q, taken := owner[a.natural]; !taken || p < q {
+				owner[a.natural] = p
+			}
 		}
 	}
-	slices.Sort(clashes)
-	for _, p := range clashes {
+	contested := map[string]bool{}
+	var refix []string // paths parsed with the wrong slug
+	for p := range l.entries {
+		if a := l.published(p); a != nil {
+			first := owner[a.natural] == p
+			if !first {
+				contested[a.natural] = true
+			}
+			if first != (a.Slug == a.natural) {
+				refix = append(refix, p)
+			}
+		}
+	}
+	slices.Sort(refix)
+	for _, p := range refix {
 		e := l.entries[p]
-		e.slug = SlugOf(p, "") + "-" + shortHash(p)
-		e.hash = [32]byte{} // parse again, with the forced slug
-		fixed := l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
-		if fixed.art == nil {
-			continue
+		if e.slug = ""; owner[e.art.natural] != p {
+			e.slug = SlugOf(p, "") + "-" + shortHash(p)
 		}
-		if _, taken := owner[fixed.art.Slug]; !taken {
-			l.entries[p] = fixed
-			owner[fixed.art.Slug] = p
+		e.hash = [32]byte{} // parse again, with the slug it should have
+		l.entries[p] = l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
+	}
+	bySlug := make(map[string]string, len(owner))
+	for p := range l.entries {
+		if a := l.published(p); a != nil {
+			// Only a forced slug that some file has as its own could be
+			// taken twice; the first path keeps it.
+			if q, taken := bySlug[a.Slug]; !taken || p < q {
+				bySlug[a.Slug] = p
+			}
 		}
 	}
-	list = make([]*Article, 0, len(owner))
-	for _, p := range owner {
-		list = append(list, l.entries[p].art)
+	listed := make(map[string]*Article, len(bySlug))
+	list := make([]*Article, 0, len(bySlug))
+	for _, p := range bySlug {
+		a := l.entries[p].art
+		list = append(list, a)
+		listed[p] = a
 	}
 	Newest(list)
-	return list, skipped
+	l.list, l.listed, l.owner, l.contested, l.failing = list, listed, owner, contested, failing
 }
 
 func shortHash(s string) string {

@@ -128,10 +128,10 @@ type jsonItem struct {
 func items(t *testing.T, s *Snapshot) map[string]jsonItem {
 	t.Helper()
 	var doc struct{ Items []jsonItem }
-	if s == nil || s.Files[JSONFile] == nil {
+	if s == nil || s.File(JSONFile) == nil {
 		return nil
 	}
-	if err := json.Unmarshal(s.Files[JSONFile].Body(), &doc); err != nil {
+	if err := json.Unmarshal(s.File(JSONFile).Body(), &doc); err != nil {
 		t.Fatalf("feed.json: %v", err)
 	}
 	m := map[string]jsonItem{}
@@ -495,7 +495,7 @@ func TestWatchTouchChangesNothing(t *testing.T) {
 
 func etags(s *Snapshot) map[string]string {
 	m := map[string]string{}
-	for name, f := range s.Files {
+	for name, f := range s.Files() {
 		m[name] = f.ETag + " " + f.ModTime.String()
 	}
 	return m
@@ -575,7 +575,7 @@ func TestWatchBulkDrop(t *testing.T) {
 	w.settle()
 	s := w.b.Current()
 	got := map[string]int{}
-	for _, m := range linkRE.FindAllStringSubmatch(string(s.Files[IndexFile].Body()), -1) {
+	for _, m := range linkRE.FindAllStringSubmatch(string(s.File(IndexFile).Body()), -1) {
 		got[m[1]]++
 	}
 	for link, c := range got {
@@ -631,7 +631,7 @@ func TestWatchOutputUnwritable(t *testing.T) {
 			t.Errorf("%s: want one error line saying why, got %q", page, lines)
 		}
 	}
-	if got, _ := os.ReadFile(filepath.Join(w.out, JSONFile)); !bytes.Equal(got, w.b.Current().Files[JSONFile].Body()) {
+	if got, _ := os.ReadFile(filepath.Join(w.out, JSONFile)); !bytes.Equal(got, w.b.Current().File(JSONFile).Body()) {
 		t.Error("feed.json, which could be written, was not")
 	}
 
@@ -644,7 +644,7 @@ func TestWatchOutputUnwritable(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	w.settle()
-	for name, f := range w.b.Current().Files {
+	for name, f := range w.b.Current().Files() {
 		if got, err := os.ReadFile(filepath.Join(w.out, filepath.FromSlash(name))); err != nil || !bytes.Equal(got, f.Body()) {
 			t.Errorf("%s not written back after the folder came back: %v", name, err)
 		}

@@ -1,0 +1,231 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIncrementalMatchesFresh edits a folder the way writers do (new files,
+// edits of body, title and date, deletions, drafts, files that turn bad and
+// are fixed, paths whose slugs clash, sub-folders), rebuilding after each
+// change only for the path changed, as the watcher does. After every step
+// the snapshot, and the output folder, must equal what a builder starting
+// from nothing makes of the same folder (given the same state file, so that
+// the "updated" dates agree).
+func TestIncrementalMatchesFresh(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { incrementalMatchesFresh(t, seed) })
+	}
+}
+
+func incrementalMatchesFresh(t *testing.T, seed uint64) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	cfg.Limit = 5 // so that articles move in and out of the feeds
+	clock := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return clock }
+	rng := rand.New(rand.NewPCG(seed, 11))
+	names := []string{"a.md", "b.md", "c.txt", "d.md", "sub/e.md", "sub/f.md", "a.txt", "g.markdown", "h.md", "deep/x/y.md", "B.md"}
+	dates := []string{"2020-01-01", "2020-01-02", "2020-01-02", "11/05/2017", "2021-06-30T10:00"}
+	text := func(i int) string {
+		switch rng.IntN(8) {
+		case 0:
+			return "---\ntitle: Draft " + fmt.Sprint(i) + "\ndraft: true\n---\nhidden\n"
+		case 1:
+			return "\x00\x01\x02binary"
+		case 2:
+			return fmt.Sprintf("---\ntitle: Front %d\ndate: %s\ntags: [x, y]\n---\nBody %d with a [link](other.html).\n", i, dates[rng.IntN(len(dates))], i)
+		}
+		return fmt.Sprintf("Title %d\n---\n%s\n\nBody %d, *step* [rel](#top).\n", i, dates[rng.IntN(len(dates))], i)
+	}
+	for _, n := range names[:6] {
+		writeArticle(t, cfg.ArticlesDir, n, text(0))
+	}
+	b := build(t, cfg)
+	for step := 1; step <= 60; step++ {
+		clock = clock.Add(time.Minute)
+		name := names[rng.IntN(len(names))]
+		p := filepath.Join(cfg.ArticlesDir, filepath.FromSlash(name))
+		if _, err := os.Stat(p); err == nil && rng.IntN(4) == 0 {
+			must(t, os.Remove(p))
+		} else {
+			writeArticle(t, cfg.ArticlesDir, name, text(step))
+			must(t, os.Chtimes(p, clock, clock))
+		}
+		paths := []string{name}
+		if rng.IntN(10) == 0 {
+			paths = nil // now and then the whole folder, as after an overflow
+		}
+		if _, err := b.Rebuild(paths); err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		got := snapshotBytes(b.Current())
+		if err := sameAsFolder(cfg.OutDir, got); err != nil {
+			t.Fatalf("step %d (%s): output folder differs from the snapshot: %v", step, name, err)
+		}
+		freshCfg := cfg
+		freshCfg.OutDir = t.TempDir()
+		state, err := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(freshCfg.OutDir, StateFile), state, 0o644))
+		want := snapshotBytes(build(t, freshCfg).Current())
+		if d := diffFiles(got, want); d != "" {
+			t.Fatalf("step %d (%s of %v): incremental and fresh builds differ: %s", step, name, paths, d)
+		}
+	}
+}
+
+// sameAsFolder compares the files of a snapshot with the output folder.
+func sameAsFolder(dir string, files map[string][]byte) error {
+	onDisk := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == StateFile {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		onDisk[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if d := diffFiles(onDisk, files); d != "" {
+		return fmt.Errorf("%s", d)
+	}
+	return nil
+}
+
+// diffFiles describes how two sets of files differ, "" when they do not.
+func diffFiles(got, want map[string][]byte) string {
+	var d []string
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for n := range got {
+			if !yield(n) {
+				return
+			}
+		}
+		for n := range want {
+			if _, ok := got[n]; !ok && !yield(n) {
+				return
+			}
+		}
+	}) {
+		g, okg := got[name]
+		w, okw := want[name]
+		switch {
+		case !okw:
+			d = append(d, name+" is extra")
+		case !okg:
+			d = append(d, name+" is missing")
+		case !bytes.Equal(g, w):
+			d = append(d, fmt.Sprintf("%s differs:\n%s\nwant:\n%s", name, g, w))
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+// TestStateJournal: the state file gets a line per changed record, not the
+// whole history, and a restart reads the lines back, a later line winning
+// and a damaged one costing nothing else.
+func TestStateJournal(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	clock := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return clock }
+	for i := range 20 {
+		writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("p%02d.md", i), fmt.Sprintf("Post %d\n---\n2020-01-%02d\n\nBody.\n", i, i+1))
+	}
+	b := build(t, cfg)
+	statePath := filepath.Join(cfg.OutDir, StateFile)
+	lines := func() []string {
+		data, err := os.ReadFile(statePath)
+		must(t, err)
+		return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	}
+	if n := len(lines()); n != 20 {
+		t.Fatalf("first write: %d lines, want one per article (20)", n)
+	}
+	// An edit appends one line; a deletion appends a "gone" line.
+	edited := filepath.Join(cfg.ArticlesDir, "p03.md")
+	writeArticle(t, cfg.ArticlesDir, "p03.md", "Post 3\n---\n2020-01-04\n\nBody, edited.\n")
+	modTime := time.Date(2024, 3, 2, 8, 0, 0, 0, time.UTC)
+	must(t, os.Chtimes(edited, modTime, modTime))
+	if _, err := b.Rebuild([]string{"p03.md"}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.Remove(filepath.Join(cfg.ArticlesDir, "p05.md")))
+	if _, err := b.Rebuild([]string{"p05.md"}); err != nil {
+		t.Fatal(err)
+	}
+	l := lines()
+	if len(l) != 22 || !strings.Contains(l[20], `"path":"p03.md"`) || !strings.Contains(l[20], `"updated":"2024-03-02T08:00:00Z"`) ||
+		l[21] != `{"path":"p05.md","gone":true}` {
+		t.Fatalf("after an edit and a deletion the journal ends with:\n%s", strings.Join(l[18:], "\n"))
+	}
+	// A damaged line (a write cut short) costs only itself.
+	f, err := os.OpenFile(statePath, os.O_WRONLY|os.O_APPEND, 0)
+	must(t, err)
+	_, err = f.WriteString(`{"path":"p07.md","hash":"00`)
+	must(t, err)
+	must(t, f.Close())
+
+	again := build(t, cfg)
+	var updated time.Time
+	for _, a := range again.lib.list {
+		if a.Path == "p03.md" {
+			updated = a.Updated
+		}
+		if a.Path == "p05.md" {
+			t.Error("a deleted article came back")
+		}
+		if a.Path != "p03.md" && !a.Updated.Equal(a.Published) {
+			t.Errorf("%s: updated %v, want its published date %v", a.Path, a.Updated, a.Published)
+		}
+	}
+	if !updated.Equal(modTime) {
+		t.Errorf("p03.md after a restart: updated %v, want the edit's time %v", updated, modTime)
+	}
+	// The restart wrote the file whole again: one line per article, sorted.
+	l = lines()
+	if len(l) != 19 || !slices.IsSorted(l) {
+		t.Errorf("after a restart: %d lines (want 19), sorted %v", len(l), slices.IsSorted(l))
+	}
+}
+
+// TestStateJournalCompacts: once replaced lines outnumber the live records,
+// the state file is written whole again.
+func TestStateJournalCompacts(t *testing.T) {
+	h := newHistory(nil)
+	keep := func(string) bool { return true }
+	a := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}
+	h.stamp(a, [32]byte{1}, time.Unix(10, 0))
+	data, whole := h.journal(keep)
+	if !whole {
+		t.Fatal("the first write of a run is not whole")
+	}
+	h.written(data, whole, true)
+	for i := range 1100 {
+		b := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}
+		h.stamp(b, [32]byte{byte(i), byte(i >> 8), 2}, time.Unix(int64(20+i), 0))
+		data, whole = h.journal(keep)
+		if whole {
+			if i < 1024 {
+				t.Fatalf("written whole after %d appended lines for 1 record", i)
+			}
+			if n := bytes.Count(data, []byte("\n")); n != 1 {
+				t.Fatalf("whole file of 1 record has %d lines", n)
+			}
+			return
+		}
+		if n := bytes.Count(data, []byte("\n")); n != 1 {
+			t.Fatalf("one changed record gave %d lines", n)
+		}
+		h.written(data, whole, true)
+	}
+	t.Fatal("never written whole")
+}
