@@ -1,15 +1,18 @@
 package feed
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 // Benchmarks for the stages on the hot paths: parsing an article, rendering
@@ -17,10 +20,10 @@ import (
 //
 //	go test -run '^$' -bench . -benchmem ./feed/
 
-func benchSeed(b *testing.B) Source {
+func benchSeed(tb testing.TB) Source {
 	data, err := os.ReadFile("testdata/seed.txt")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return Source{Path: "seed.txt", Data: data, ModTime: time.Unix(1494496800, 0)}
 }
@@ -32,10 +35,10 @@ func benchSite() Site {
 
 // benchArticles is n copies of the parsed seed under different paths,
 // titles and dates, newest first.
-func benchArticles(b *testing.B, n int) []*Article {
-	seed, _, err := Parse(benchSeed(b), ParseOptions{BaseURL: benchSite().BaseURL, Loc: time.UTC})
+func benchArticles(tb testing.TB, n int) []*Article {
+	seed, _, err := Parse(benchSeed(tb), ParseOptions{BaseURL: benchSite().BaseURL, Loc: time.UTC})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	list := make([]*Article, n)
 	for i := range list {
@@ -111,50 +114,104 @@ func BenchmarkFeeds(b *testing.B) {
 	}
 }
 
-// discard is a ResponseWriter that keeps nothing, so the benchmark counts
-// only the handler's own work and allocations.
-type discard struct {
-	h    http.Header
-	code int
-	n    int
-}
-
-func (d *discard) Header() http.Header         { return d.h }
-func (d *discard) WriteHeader(code int)        { d.code = code }
-func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
-
-// BenchmarkServeRSS serves /rss.xml (50 entries) through the handler.
-func BenchmarkServeRSS(b *testing.B) {
+// benchRSS is a snapshot holding /rss.xml (50 entries) with its gzip made,
+// and the handler serving it.
+func benchRSS(tb testing.TB) (*File, fasthttp.RequestHandler) {
 	site := benchSite()
-	rss, _, _, err := site.Feeds(benchArticles(b, 50))
+	rss, _, _, err := site.Feeds(benchArticles(tb, 50))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	f := newFile(RSSFile, rss, nil, time.Unix(1494496800, 0))
 	f.Gzip()
 	snap := &Snapshot{files: (*fileSet)(nil).with(map[string]*File{RSSFile: f})}
-	h := Handler(func() *Snapshot { return snap })
-	for _, c := range []struct {
+	return f, Handler(func() *Snapshot { return snap })
+}
+
+// serveCases are the three requests of the serving target.
+func serveCases(f *File) []struct {
+	name   string
+	header []string
+	code   int
+} {
+	return []struct {
 		name   string
-		header http.Header
+		header []string
 		code   int
 	}{
-		{"identity", http.Header{}, 200},
-		{"gzip", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}, 200},
-		{"304", http.Header{"If-None-Match": {f.ETag}}, 304},
-	} {
+		{"identity", nil, 200},
+		{"gzip", []string{"Accept-Encoding", "gzip, deflate, br"}, 200},
+		{"304", []string{"If-None-Match", f.ETag}, 304},
+	}
+}
+
+// requestCtx is a GET of path with the given header pairs, as fasthttp's
+// server hands it to the handler.
+func requestCtx(path string, header ...string) *fasthttp.RequestCtx {
+	ctx := &fasthttp.RequestCtx{}
+	ctx.Request.Header.SetMethod("GET")
+	ctx.Request.SetRequestURI(path)
+	ctx.Request.Header.SetHost("127.0.0.1")
+	for i := 0; i+1 < len(header); i += 2 {
+		ctx.Request.Header.Set(header[i], header[i+1])
+	}
+	return ctx
+}
+
+// BenchmarkServeRSS serves /rss.xml (50 entries) through the handler alone,
+// so it counts only the handler's own work and allocations.
+func BenchmarkServeRSS(b *testing.B) {
+	f, h := benchRSS(b)
+	for _, c := range serveCases(f) {
 		b.Run(c.name, func(b *testing.B) {
-			r, _ := http.NewRequest("GET", "http://127.0.0.1/rss.xml", nil)
-			r.Header = c.header
-			w := &discard{h: http.Header{}}
+			ctx := requestCtx("/rss.xml", c.header...)
 			b.ReportAllocs()
 			for b.Loop() {
-				clear(w.h)
-				w.code = 200
-				h.ServeHTTP(w, r)
+				ctx.Response.Reset()
+				h(ctx)
 			}
-			if w.code != c.code {
-				b.Fatalf("status %d, want %d", w.code, c.code)
+			if code := ctx.Response.StatusCode(); code != c.code {
+				b.Fatalf("status %d, want %d", code, c.code)
+			}
+		})
+	}
+}
+
+// BenchmarkServeRSSConn serves /rss.xml through the whole server, over an
+// in-memory connection held open: request parsing and response writing
+// included, the network not. The client's side is counted too.
+func BenchmarkServeRSSConn(b *testing.B) {
+	f, h := benchRSS(b)
+	ln := fasthttputil.NewInmemoryListener()
+	srv := NewServer(h)
+	go srv.Serve(ln)
+	defer srv.Shutdown()
+	for _, c := range serveCases(f) {
+		b.Run(c.name, func(b *testing.B) {
+			conn, err := ln.Dial()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			req := "GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			for i := 0; i+1 < len(c.header); i += 2 {
+				req += c.header[i] + ": " + c.header[i+1] + "\r\n"
+			}
+			raw := []byte(req + "\r\n")
+			r := bufio.NewReaderSize(conn, 64<<10)
+			var resp fasthttp.Response
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := conn.Write(raw); err != nil {
+					b.Fatal(err)
+				}
+				resp.Reset()
+				if err := resp.Read(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if code := resp.StatusCode(); code != c.code {
+				b.Fatalf("status %d, want %d", code, c.code)
 			}
 		})
 	}

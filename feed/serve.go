@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -17,7 +16,7 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	if _, err := b.First(); err != nil && !errors.Is(err, ErrOutput) {
 		return err // an output folder that cannot be written yet is retried
 	}
-	srv := NewServer(ln.Addr().String(), Handler(b.Current))
+	srv := NewServer(Handler(b.Current))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -39,11 +38,8 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	err := srv.Shutdown(shut)
+	err := srv.ShutdownWithContext(shut)
 	wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	return errors.Join(err, watchErr)
 }
 

@@ -3,8 +3,13 @@ package feed
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 )
 
 // Handler serves the current snapshot: only GET and HEAD, only the files of
@@ -15,55 +20,110 @@ import (
 // headers prepared once per file, without allocating; requests with Range,
 // If-Match, If-Unmodified-Since or If-Range go through http.ServeContent,
 // which has the rules for them.
-func Handler(current func() *Snapshot) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+func Handler(current func() *Snapshot) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		req, res := &ctx.Request.Header, &ctx.Response.Header
+		head := req.IsHead()
+		if !head && !req.IsGet() {
+			res.Set("Allow", "GET, HEAD")
+			textError(ctx, "405 method not allowed", fasthttp.StatusMethodNotAllowed)
 			return
 		}
-		f := lookup(current(), r.URL.Path)
+		p, ok := requestPath(req.RequestURI())
+		if !ok {
+			textError(ctx, "400 bad request", fasthttp.StatusBadRequest)
+			return
+		}
+		f := lookup(current(), p) // the one snapshot this response comes from
 		if f == nil {
-			http.NotFound(w, r)
+			textError(ctx, "404 page not found", fasthttp.StatusNotFound)
 			return
 		}
 		f.prepare()
 		rep := &f.plain
-		if f.zipped.present && acceptsGzip(r.Header["Accept-Encoding"]) {
+		if f.zipped.present && acceptsGzip(req.PeekAll("Accept-Encoding")) {
 			rep = &f.zipped
 		}
-		h := w.Header()
-		body := rep.body // nil for a compacted page asked for without gzip
-		if rare(r.Header) {
-			for _, hf := range rep.header {
-				if hf.key != "Content-Length" { // ServeContent knows the length of a range
-					h[hf.key] = hf.value
-				}
-			}
+		if rare(req) {
+			serveContent(ctx, f, rep)
+			return
+		}
+		if notModified(req, rep.etag, f.ModTime) {
+			setHeader(res, rep.notMod)
+			res.SetStatusCode(fasthttp.StatusNotModified)
+			return
+		}
+		setHeader(res, rep.header)
+		if !head { // a HEAD response keeps the Content-Length set above
+			body := rep.body // nil for a compacted page asked for without gzip
 			if body == nil {
 				body = f.Body()
 			}
-			http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
-			return
+			ctx.Response.SetBodyRaw(body) // never changed: shared by every response
 		}
-		if notModified(r.Header, rep.etag, f.ModTime) {
-			for _, hf := range rep.notMod {
-				h[hf.key] = hf.value
-			}
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		for _, hf := range rep.header {
-			h[hf.key] = hf.value
-		}
-		if r.Method != http.MethodHead {
-			if body == nil {
-				body = f.Body()
-			}
-			w.Write(body)
-		}
-	})
+	}
 }
+
+func setHeader(h *fasthttp.ResponseHeader, fields []headerField) {
+	for _, hf := range fields {
+		h.SetCanonical(hf.key, hf.value)
+	}
+}
+
+// textError answers with a short plain text message, as http.Error does.
+func textError(ctx *fasthttp.RequestCtx, msg string, code int) {
+	h := &ctx.Response.Header
+	h.SetContentType("text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.SetStatusCode(code)
+	ctx.Response.SetBodyString(msg + "\n")
+}
+
+// serveContent answers a rare request with http.ServeContent, through
+// fasthttp's adaptor to net/http, so that ranges and preconditions follow
+// the standard library's rules exactly.
+func serveContent(ctx *fasthttp.RequestCtx, f *File, rep *representation) {
+	fasthttpadaptor.NewFastHTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for _, hf := range rep.header {
+			if k := string(hf.key); k != "Content-Length" { // ServeContent knows the length of a range
+				h.Set(k, string(hf.value))
+			}
+		}
+		body := rep.body
+		if body == nil {
+			body = f.Body()
+		}
+		http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
+	})(ctx)
+}
+
+// requestPath is the path of a request target, unescaped as net/http's
+// URL.Path is but not cleaned: fileName refuses what cleaning would hide.
+// The result may share target's bytes, so it must not outlive the request.
+func requestPath(target []byte) (string, bool) {
+	t := b2s(target)
+	if i := strings.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	if !strings.HasPrefix(t, "/") {
+		// The absolute form (http://host/path) names a path after its host;
+		// anything else (such as "*") names no file.
+		if _, rest, ok := strings.Cut(t, "://"); ok {
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				t = rest[i:]
+			}
+		}
+	}
+	if strings.IndexByte(t, '%') < 0 {
+		return t, true
+	}
+	p, err := url.PathUnescape(t)
+	return p, err == nil
+}
+
+// b2s is b as a string without a copy; b must not change while it is used.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // lookup finds the file a request path names in snap.
 func lookup(snap *Snapshot, p string) *File {
@@ -100,26 +160,26 @@ func fileName(p string) (string, bool) {
 // rare reports whether a request asks for something the fast path leaves to
 // http.ServeContent: a range, or a precondition other than If-None-Match
 // and If-Modified-Since.
-func rare(h http.Header) bool {
-	return len(h["Range"]) > 0 || len(h["If-Match"]) > 0 || len(h["If-Unmodified-Since"]) > 0 || len(h["If-Range"]) > 0
+func rare(h *fasthttp.RequestHeader) bool {
+	return h.Peek("Range") != nil || h.Peek("If-Match") != nil || h.Peek("If-Unmodified-Since") != nil || h.Peek("If-Range") != nil
 }
 
 // notModified applies If-None-Match, or when there is none If-Modified-Since,
 // as http.ServeContent does for GET and HEAD.
-func notModified(h http.Header, etag string, modTime time.Time) bool {
-	if inm := h["If-None-Match"]; len(inm) > 0 {
+func notModified(h *fasthttp.RequestHeader, etag string, modTime time.Time) bool {
+	if inm := h.PeekAll("If-None-Match"); len(inm) > 0 {
 		for _, v := range inm {
-			if etagListMatches(v, etag) {
+			if etagListMatches(b2s(v), etag) {
 				return true
 			}
 		}
 		return false
 	}
-	ims := h["If-Modified-Since"]
-	if len(ims) == 0 || modTime.IsZero() {
+	ims := h.Peek("If-Modified-Since")
+	if ims == nil || modTime.IsZero() {
 		return false
 	}
-	t, err := http.ParseTime(ims[0])
+	t, err := http.ParseTime(string(ims))
 	return err == nil && !modTime.Truncate(time.Second).After(t)
 }
 
@@ -152,10 +212,10 @@ func etagListMatches(list, etag string) bool {
 
 // acceptsGzip reads Accept-Encoding: an explicit "gzip" decides, with
 // "gzip;q=0" a refusal; otherwise "*" does.
-func acceptsGzip(values []string) bool {
+func acceptsGzip(values [][]byte) bool {
 	star := false
-	for _, v := range values {
-		for v != "" {
+	for _, b := range values {
+		for v := b2s(b); v != ""; {
 			var part string
 			part, v, _ = strings.Cut(v, ",")
 			coding, params, _ := strings.Cut(part, ";")
@@ -190,15 +250,25 @@ func zeroQ(params string) bool {
 }
 
 // NewServer is an HTTP server for h with timeouts that cut off slow or idle
-// clients.
-func NewServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    32 << 10,
+// clients, and a limit on the size of a request's headers.
+func NewServer(h fasthttp.RequestHandler) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler: h,
+		// The whole request, headers included, must arrive within
+		// ReadTimeout: a client trickling its headers is cut off.
+		ReadTimeout:  5 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  60 * time.Second,
+		// The read buffer bounds the request line and headers: more is
+		// answered 431.
+		ReadBufferSize: 32 << 10,
+		// GET and HEAD have no body: one sent along is never read whole.
+		StreamRequestBody:     true,
+		LazyRequestTime:       true, // the handler never asks: no clock read per request
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		CloseOnShutdown:       true,
+		// Paths are read raw by requestPath, never normalized; no forms.
+		DisablePreParseMultipartForm: true,
 	}
 }

@@ -4,29 +4,33 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
+
+// served is a test server: its base URL and its address.
+type served struct{ URL, Addr string }
 
 // testServer builds the seed and one more article and serves them on a real
 // loopback listener.
-func testServer(t *testing.T) (*httptest.Server, *Builder) {
+func testServer(t *testing.T) (*served, *Builder) {
 	t.Helper()
 	cfg, _ := testConfig(t, "https://example.com/")
 	writeArticle(t, cfg.ArticlesDir, "seed.txt", seedText(t))
 	writeArticle(t, cfg.ArticlesDir, "sub/second.md", "Second\n---\n2020-01-01\n\n"+strings.Repeat("Some text. ", 200))
 	b := build(t, cfg)
-	srv := httptest.NewServer(Handler(b.Current))
-	t.Cleanup(srv.Close)
-	return srv, b
+	addr := serveOn(t, b, nil)
+	return &served{URL: "http://" + addr, Addr: addr}, b
 }
 
 // client does no compression of its own, so the test sees the wire.
@@ -167,7 +171,7 @@ func TestServeRefuses(t *testing.T) {
 	}
 	// Paths the client would clean are sent raw.
 	for _, p := range []string{"/../rss.xml", "/../../etc/passwd", "/%2e%2e/rss.xml", "/articles/%2e%2e/rss.xml", "/rss.xml%00", "//rss.xml", "/./rss.xml"} {
-		if code := rawStatus(t, srv.Listener.Addr().String(), p); code != 404 && code != 400 {
+		if code := rawStatus(t, srv.Addr, p); code != 404 && code != 400 {
 			t.Errorf("raw GET %s: %d, want 404 or 400", p, code)
 		}
 	}
@@ -192,8 +196,8 @@ func rawStatus(t *testing.T, addr, path string) int {
 }
 
 func TestServerTimeouts(t *testing.T) {
-	s := NewServer("127.0.0.1:0", http.NotFoundHandler())
-	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.WriteTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
+	s := NewServer(nil)
+	if s.ReadTimeout <= 0 || s.WriteTimeout <= 0 || s.IdleTimeout <= 0 || s.ReadBufferSize <= 0 {
 		t.Errorf("server without timeouts: %+v", s)
 	}
 }
@@ -256,5 +260,136 @@ func TestServeCompactedPage(t *testing.T) {
 	resp, body = do(t, "GET", srv.URL+"/"+name, "Range", "bytes=10-19")
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, onDisk[10:20]) {
 		t.Errorf("range: %d %q, want 206 %q", resp.StatusCode, body, onDisk[10:20])
+	}
+}
+
+// Ranges and the preconditions other than If-None-Match and
+// If-Modified-Since follow http.ServeContent's rules, for each encoding.
+func TestServeRangeAndPreconditions(t *testing.T) {
+	srv, b := testServer(t)
+	f := b.Current().File(RSSFile)
+	identity, zipped := f.Body(), f.Gzip()
+	resp, body := do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=10-19")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, identity[10:20]) ||
+		resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(identity)) || resp.Header.Get("ETag") != f.ETag {
+		t.Errorf("range: %d %q (Content-Range %q, ETag %s), want 206 %q", resp.StatusCode, body, resp.Header.Get("Content-Range"), resp.Header.Get("ETag"), identity[10:20])
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=-5", "Accept-Encoding", "gzip")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, zipped[len(zipped)-5:]) || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("gzip range: %d %x %q, want 206 %x gzip", resp.StatusCode, body, resp.Header.Get("Content-Encoding"), zipped[len(zipped)-5:])
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Range", fmt.Sprintf("bytes=%d-", len(identity)))
+	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		t.Errorf("range past the end: %d, want 416", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "If-Match", `"something-else"`)
+	if resp.StatusCode != http.StatusPreconditionFailed || bytes.Contains(body, identity[:20]) {
+		t.Errorf("If-Match another ETag: %d, want 412 without the file", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "If-Match", f.ETag)
+	if resp.StatusCode != 200 || !bytes.Equal(body, identity) {
+		t.Errorf("If-Match its ETag: %d with %d bytes, want 200 and the file", resp.StatusCode, len(body))
+	}
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+	resp, _ = do(t, "GET", srv.URL+"/rss.xml", "If-Unmodified-Since", old)
+	if resp.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("If-Unmodified-Since long ago: %d, want 412", resp.StatusCode)
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=0-9", "If-Range", `"something-else"`)
+	if resp.StatusCode != 200 || !bytes.Equal(body, identity) {
+		t.Errorf("If-Range another ETag: %d with %d bytes, want 200 and the whole file", resp.StatusCode, len(body))
+	}
+	resp, body = do(t, "HEAD", srv.URL+"/rss.xml", "Range", "bytes=0-9")
+	if resp.StatusCode != http.StatusPartialContent || len(body) != 0 {
+		t.Errorf("HEAD with a range: %d with %d bytes, want 206 and none", resp.StatusCode, len(body))
+	}
+}
+
+// The common requests allocate nothing in the handler. (fasthttp's own
+// part is measured by BenchmarkServeRSSConn.)
+func TestServeAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	f, h := benchRSS(t)
+	for _, c := range serveCases(f) {
+		for _, method := range []string{"GET", "HEAD"} {
+			ctx := requestCtx("/rss.xml", c.header...)
+			ctx.Request.Header.SetMethod(method)
+			allocs := testing.AllocsPerRun(100, func() {
+				ctx.Response.Reset()
+				h(ctx)
+			})
+			if allocs != 0 || ctx.Response.StatusCode() != c.code {
+				t.Errorf("%s %s: %v allocations, status %d; want none, %d", method, c.name, allocs, ctx.Response.StatusCode(), c.code)
+			}
+		}
+	}
+}
+
+// Shutting down lets a request in flight finish before it returns.
+func TestServerShutdownFinishesRequests(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	srv := NewServer(func(ctx *fasthttp.RequestCtx) {
+		close(entered)
+		<-release
+		ctx.SetBodyString("finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		got <- result{resp.StatusCode, string(b), err}
+	}()
+	select {
+	case <-entered:
+	case r := <-got:
+		t.Fatalf("no request in flight: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the handler")
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		shut <- srv.ShutdownWithContext(ctx)
+	}()
+	select {
+	case err := <-shut:
+		t.Errorf("shutdown returned (%v) with a request in flight", err)
+	case r := <-got:
+		t.Errorf("the request in flight was cut off: %+v", r)
+	default:
+	}
+	close(release)
+	if r := <-got; r.err != nil || r.status != 200 || r.body != "finished" {
+		t.Errorf("request in flight: %+v, want 200 finished", r)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

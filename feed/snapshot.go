@@ -118,11 +118,11 @@ type representation struct {
 	present bool
 }
 
-// headerField is one response header. Its value slice is shared by every
-// response that sends it and never changed.
+// headerField is one response header, in the form fasthttp copies from.
+// Its bytes are shared by every response that sends it and never changed.
 type headerField struct {
-	key   string // canonical form
-	value []string
+	key   []byte // canonical form
+	value []byte
 }
 
 // contentTypes of the feeds; every other output is an HTML page.
@@ -254,9 +254,9 @@ func (f *File) prepare() {
 }
 
 func (f *File) representation(body []byte, size int, etag, encoding, lastMod string) representation {
-	one := func(key, value string) headerField { return headerField{key, []string{value}} }
+	one := func(key, value string) headerField { return headerField{[]byte(key), []byte(value)} }
 	common := []headerField{
-		one("Etag", etag),
+		one("ETag", etag),
 		one("Cache-Control", "public, max-age=60"),
 		one("Vary", "Accept-Encoding"),
 	}
