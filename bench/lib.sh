@@ -7,11 +7,11 @@ BIN=${DROPFEED:-$REPO/dropfeed}   # `go build` in the repository makes it
 # Each run works in a folder of its own under /tmp, removed at the end
 # unless BENCH_DIR names one to keep.
 if [ -n "${BENCH_DIR:-}" ]; then WORK=$BENCH_DIR; KEEP=1; else WORK=$(mktemp -d /tmp/dropfeed-bench.XXXXXX); KEEP=; fi
+mkdir -p "$WORK"
 chmod 755 "$WORK" # nginx's workers run as another user
 export GOFLAGS=${GOFLAGS:-}
 
 [ -x "$BIN" ] || { echo "bench: $BIN missing: run 'go build' in $REPO first (or set DROPFEED)" >&2; exit 2; }
-mkdir -p "$WORK"
 
 # need installs the Debian packages whose commands are missing.
 # Usage: need command:package ...

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +127,9 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 	if paths == nil {
 		paths = []string{""}
 	}
+	if len(b.diskFailed) > 0 || b.disk.lost.Load() {
+		paths = append(paths, b.recover()...)
+	}
 	for _, rel := range paths {
 		if err := b.refresh(rel); err != nil {
 			return Stats{}, err
@@ -186,7 +190,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	window := slices.Clone(l.list[:min(len(l.list), b.cfg.Limit)])
 	inWindow := make(map[*Article]bool, len(window))
 	for _, a := range window {
-		unshelve(a)
+		b.unshelve(a)
 		inWindow[a] = true
 	}
 	for _, a := range b.window {
@@ -208,7 +212,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	eachParallel(len(added), func(i int) {
 		a := added[i]
 		name := PagePath(a.Slug)
-		unshelve(a)
+		b.unshelve(a)
 		body, err := b.cfg.Page(a)
 		if err == nil {
 			a.row, err = b.cfg.IndexRow(a)
@@ -320,12 +324,18 @@ func shelve(a *Article, page *File, body []byte) {
 	a.HTML = ""
 }
 
-func unshelve(a *Article) {
+func (b *Builder) unshelve(a *Article) {
 	switch {
 	case a.htmlz != nil:
 		a.HTML, a.htmlz = string(uncompress(a.htmlz)), nil
 	case a.shelf != nil:
-		a.HTML = string(a.shelf.Body()[a.shelfAt : a.shelfAt+a.shelfLen])
+		if page := a.shelf.Body(); page != nil {
+			a.HTML = string(page[a.shelfAt : a.shelfAt+a.shelfLen])
+		} else {
+			// The page went from the output folder: the article's
+			// file has the HTML too.
+			a.HTML = b.lib.bodyOf(a)
+		}
 		a.shelf = nil
 	}
 }
@@ -349,11 +359,6 @@ func eachParallel(n int, f func(i int)) {
 // changed names the files that changed since the snapshot before (nil:
 // any may have).
 func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
-	if len(b.diskFailed) > 0 {
-		// Whatever broke the folder may have taken files written before
-		// with it: check every one until a write succeeds in full.
-		b.disk.recheck()
-	}
 	h := b.lib.history
 	state, whole := h.journal(func(p string) bool { return b.lib.entries[p] != nil })
 	extra := map[string][]byte{}
@@ -391,12 +396,35 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	return nil
 }
 
-// RetryDisk writes the current snapshot again if the last write failed.
+// recover looks at the output folder after a failed write, or after a
+// page was found missing from it. Files it no longer holds are written
+// again by the next write; the articles whose pages only the folder had
+// are read again, to make those anew: it returns their paths.
+func (b *Builder) recover() []string {
+	var paths []string
+	for _, name := range b.disk.recheck() {
+		slug := strings.TrimSuffix(strings.TrimPrefix(name, "articles/"), ".html")
+		if c, ok := b.pages[slug]; ok && PagePath(slug) == name {
+			b.lib.reload(c.art.Path)
+			paths = append(paths, c.art.Path)
+		}
+	}
+	return paths
+}
+
+// RetryDisk writes the current snapshot again if the last write failed,
+// and makes again the pages the output folder lost.
 func (b *Builder) RetryDisk() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.diskFailed) == 0 || b.Current() == nil {
+	if (len(b.diskFailed) == 0 && !b.disk.lost.Load()) || b.Current() == nil {
+		b.mu.Unlock()
 		return nil
 	}
+	if paths := b.recover(); len(paths) > 0 {
+		b.mu.Unlock()
+		_, err := b.Rebuild(paths)
+		return err
+	}
+	defer b.mu.Unlock()
 	return b.writeDisk(b.Current(), nil)
 }

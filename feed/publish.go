@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,7 @@ type disk struct {
 	written map[string]*File // what the folder holds, as far as we know
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
+	lost    atomic.Bool      // a page written here was found missing or changed
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -61,16 +63,22 @@ func (d *disk) adopt(name string, f *File) *File {
 	}
 	f.ModTime = info.ModTime().UTC().Truncate(time.Second) // f is new: nobody else holds it yet
 	d.written[name] = f
+	f.storedAt(p, &d.lost)
 	return f
 }
 
 // recheck forgets the files written before that are no longer in the
 // folder as written (a folder removed or replaced with them in it), so the
-// next write puts them back.
-func (d *disk) recheck() {
+// next write puts them back. It returns the names of those whose bytes
+// only the folder had: they must be made again.
+func (d *disk) recheck() (lost []string) {
+	d.lost.Store(false)
 	for name, f := range d.written {
 		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(f.Size) {
 			delete(d.written, name)
+			if !f.hold() {
+				lost = append(lost, name)
+			}
 		}
 	}
 	for name, size := range d.extra {
@@ -78,6 +86,8 @@ func (d *disk) recheck() {
 			delete(d.extra, name)
 		}
 	}
+	slices.Sort(lost)
+	return lost
 }
 
 // write makes the folder hold exactly the set's files (plus extra, files
@@ -119,17 +129,27 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 	var todo []pending
 	for _, name := range slices.Concat(pages, top) {
 		f := files.get(name)
-		todo = append(todo, pending{name, f.Body, func() { d.written[name] = f }})
+		todo = append(todo, pending{name: name, body: f.Body,
+			before: func() {
+				if old := d.written[name]; old != nil && old != f {
+					old.hold() // snapshots still served may need the bytes this replaces
+				}
+			},
+			done: func(p string) {
+				d.written[name] = f
+				f.storedAt(p, &d.lost)
+			}})
 	}
 	for _, name := range names {
 		body := extra[name]
-		todo = append(todo, pending{name, func() []byte { return body }, func() { d.extra[name] = len(body) }})
+		todo = append(todo, pending{name: name, body: func() []byte { return body }, done: func(string) { d.extra[name] = len(body) }})
 	}
 	errs := d.replace(todo)
 	if full {
 		errs = append(errs, d.removeStale(files)...)
 	} else {
 		for _, name := range gone {
+			d.written[name].hold() // snapshots still served may need it
 			delete(d.written, name)
 		}
 		errs = append(errs, d.removePages(gone)...)
@@ -142,9 +162,10 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 // bytes are asked for only when written: a compacted page is uncompressed
 // then, one at a time.
 type pending struct {
-	name string
-	body func() []byte
-	done func()
+	name   string
+	body   func() []byte
+	before func()            // just before the rename, if not nil
+	done   func(path string) // once renamed into place at path
 }
 
 // replace writes files atomically, in the order given: every temporary file
@@ -184,13 +205,16 @@ func (d *disk) replace(todo []pending) []error {
 			syncDirs() // pages are in place for good before what links to them
 		}
 		final := filepath.Join(d.dir, filepath.FromSlash(p.name))
+		if p.before != nil {
+			p.before()
+		}
 		if err := os.Rename(tmp, final); err != nil {
 			os.Remove(tmp)
 			errs = append(errs, fmt.Errorf("write %s: %w", final, unwrapPath(err)))
 			continue
 		}
 		dirs[filepath.Dir(final)] = true
-		p.done()
+		p.done(final)
 	}
 	syncDirs()
 	return errs
@@ -227,8 +251,9 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 func (d *disk) removeStale(files *fileSet) []error {
 	var errs []error
 	var gone []string
-	for name := range d.written {
+	for name, f := range d.written {
 		if files.get(name) == nil {
+			f.hold() // snapshots still served may need it
 			delete(d.written, name)
 			gone = append(gone, name)
 		}

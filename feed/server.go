@@ -39,10 +39,9 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			textError(ctx, "404 page not found", fasthttp.StatusNotFound)
 			return
 		}
-		f.prepare()
-		rep := &f.plain
-		if f.zipped.present && acceptsGzip(req.PeekAll("Accept-Encoding")) {
-			rep = &f.zipped
+		rep, zipped := f.representations()
+		if zipped != nil && acceptsGzip(req.PeekAll("Accept-Encoding")) {
+			rep = zipped
 		}
 		if rare(req) {
 			serveContent(ctx, f, rep)
@@ -53,15 +52,29 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			res.SetStatusCode(fasthttp.StatusNotModified)
 			return
 		}
-		setHeader(res, rep.header)
-		if !head { // a HEAD response keeps the Content-Length set above
-			body := rep.body // nil for a compacted page asked for without gzip
-			if body == nil {
-				body = f.Body()
+		body := rep.body // nil for a compacted page
+		if body == nil && (!head || !rep.sized) {
+			if body = rep.load(f); body == nil {
+				missing(ctx)
+				return
 			}
+		}
+		setHeader(res, rep.header)
+		if !rep.sized {
+			res.SetContentLength(len(body))
+		}
+		if !head { // a HEAD response keeps the Content-Length set above
 			ctx.Response.SetBodyRaw(body) // never changed: shared by every response
 		}
 	}
+}
+
+// load gives the body of a representation that does not hold it.
+func (r *representation) load(f *File) []byte {
+	if r.gzipped {
+		return f.Gzip()
+	}
+	return f.Body()
 }
 
 func setHeader(h *fasthttp.ResponseHeader, fields []headerField) {
@@ -83,6 +96,13 @@ func textError(ctx *fasthttp.RequestCtx, msg string, code int) {
 // fasthttp's adaptor to net/http, so that ranges and preconditions follow
 // the standard library's rules exactly.
 func serveContent(ctx *fasthttp.RequestCtx, f *File, rep *representation) {
+	body := rep.body
+	if body == nil {
+		if body = rep.load(f); body == nil {
+			missing(ctx)
+			return
+		}
+	}
 	fasthttpadaptor.NewFastHTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for _, hf := range rep.header {
@@ -90,12 +110,15 @@ func serveContent(ctx *fasthttp.RequestCtx, f *File, rep *representation) {
 				h.Set(k, string(hf.value))
 			}
 		}
-		body := rep.body
-		if body == nil {
-			body = f.Body()
-		}
 		http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
 	})(ctx)
+}
+
+// missing answers for a page whose bytes the output folder lost (someone
+// removed or changed it there): the builder makes it again shortly.
+func missing(ctx *fasthttp.RequestCtx) {
+	textError(ctx, "503 page missing from the output folder: it is being made again", fasthttp.StatusServiceUnavailable)
+	ctx.Response.Header.Set("Retry-After", "3")
 }
 
 // requestPath is the path of a request target, unescaped as net/http's

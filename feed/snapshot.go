@@ -10,8 +10,10 @@ import (
 	"iter"
 	"maps"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,9 +100,12 @@ type File struct {
 	Type    string    // Content-Type
 	Size    int       // of the bytes, uncompressed
 
-	// The bytes, or nil when only their compressed form is kept (see
-	// compact). Read them with Body.
-	body []byte
+	// The bytes, or nil for a compacted file (an article page), whose
+	// bytes are held compressed until the output folder has them, then
+	// read from there. Read them with Body.
+	body   []byte
+	held   atomic.Pointer[[]byte]     // a compacted file's bytes, gzipped: while the folder may not have them
+	stored atomic.Pointer[storedCopy] // where the folder has a compacted file's bytes
 
 	once sync.Once
 	gzip []byte // nil when compressing does not pay
@@ -111,7 +116,9 @@ type File struct {
 
 // representation is one encoding of a file as the handler sends it.
 type representation struct {
-	body    []byte // nil for the identity of a compacted file: see File.Body
+	body    []byte // nil for a compacted file: see File.Body and File.Gzip
+	gzipped bool
+	sized   bool // header has the Content-Length
 	etag    string
 	header  []headerField // of a 200 response
 	notMod  []headerField // of a 304 response
@@ -136,14 +143,25 @@ var contentTypes = map[string]string{
 // the same path, if any: equal bytes keep it (and its date), so
 // Last-Modified only moves when the bytes change, and never backwards.
 func newFile(name string, body []byte, prev *File, now time.Time) *File {
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	if prev != nil && prev.ETag == etag && bytes.Equal(prev.Body(), body) {
-		return prev
-	}
+	etag := etagOf(body)
 	mod := now.UTC().Truncate(time.Second)
-	if prev != nil && !mod.After(prev.ModTime) {
-		mod = prev.ModTime.Add(time.Second)
+	if prev != nil {
+		lost := false
+		if prev.ETag == etag {
+			old := prev.Body()
+			if old != nil && bytes.Equal(old, body) {
+				return prev
+			}
+			lost = old == nil
+		}
+		switch {
+		case lost:
+			// Gone from the output folder, and made again: the ETag,
+			// a hash, says they are the same bytes, so the same date.
+			mod = prev.ModTime
+		case !mod.After(prev.ModTime):
+			mod = prev.ModTime.Add(time.Second)
+		}
 	}
 	typ, ok := contentTypes[name]
 	if !ok {
@@ -152,23 +170,92 @@ func newFile(name string, body []byte, prev *File, now time.Time) *File {
 	return &File{body: body, ETag: etag, ModTime: mod, Type: typ, Size: len(body)}
 }
 
-// Body is the file's bytes, uncompressed again if the file was compacted.
-// The result must not be changed.
+// Body is the file's bytes. A compacted file's are uncompressed again, or
+// read from the output folder, and are nil if neither has them any more
+// (someone removed or changed the file in the folder). The result must not
+// be changed.
 func (f *File) Body() []byte {
-	if f.body != nil || f.gzip == nil {
+	if f.body != nil {
 		return f.body
 	}
-	return uncompress(f.gzip)
+	if z := f.held.Load(); z != nil {
+		return uncompress(*z)
+	}
+	if c := f.stored.Load(); c != nil {
+		if b := f.readCopy(c.path); b != nil {
+			return b
+		}
+		c.lost.Store(true)
+	}
+	// The disk writer holds the bytes again before it replaces them.
+	if z := f.held.Load(); z != nil {
+		return uncompress(*z)
+	}
+	return nil
 }
+
+// readCopy reads the file's bytes from p, nil unless they are its own.
+func (f *File) readCopy(p string) []byte {
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) != f.Size || etagOf(b) != f.ETag {
+		return nil
+	}
+	return b
+}
+
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// pageLevel compresses compacted files, for keeping and for serving: one
+// level, so that their gzip representation is the same bytes every time.
+const pageLevel = gzip.DefaultCompression
 
 // compact keeps only the compressed bytes of a file that is seldom asked
 // for (an article page): with 100,000 articles the pages would otherwise be
-// most of the memory. Identity responses uncompress it each time (a few
-// microseconds for a page). Only for a new file, before anyone else holds it.
+// most of the memory. Once the output folder has the file (stored), not
+// even those are kept. Only for a new file, before anyone else holds it.
 func (f *File) compact() {
-	if f.gzip = compress(f.body, gzip.DefaultCompression); f.gzip != nil {
+	if z := compress(f.body, pageLevel); z != nil {
+		f.held.Store(&z)
 		f.body = nil
 	}
+}
+
+// compacted reports whether compact kept the file compressed.
+func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
+
+// storedCopy is where the output folder has a compacted file's bytes, and
+// what to tell when they are not there.
+type storedCopy struct {
+	path string
+	lost *atomic.Bool
+}
+
+// storedAt records that the output folder has a compacted file's bytes at
+// p: they are read from there from now on; lost is set if they go missing.
+func (f *File) storedAt(p string, lost *atomic.Bool) {
+	if f.compacted() {
+		f.stored.Store(&storedCopy{p, lost})
+		f.held.Store(nil)
+	}
+}
+
+// hold keeps a compacted file's bytes in memory again, before the output
+// folder's copy is replaced or removed: snapshots still being served may
+// need them. It reports false when they are lost.
+func (f *File) hold() bool {
+	if !f.compacted() || f.held.Load() != nil {
+		return true
+	}
+	b := f.Body()
+	if b == nil {
+		return false
+	}
+	z := compress(b, pageLevel)
+	f.held.Store(&z)
+	return true
 }
 
 // gzippers and gunzippers keep compressors for reuse: each one allocates
@@ -220,8 +307,19 @@ func uncompress(z []byte) []byte {
 }
 
 // Gzip is the body compressed, made on first use and kept for the life of
-// the file; nil when it would not be smaller.
+// the file; nil when it would not be smaller (or, for a compacted file,
+// when its bytes are lost). A compacted file's is made again each time, the
+// same bytes, unless held.
 func (f *File) Gzip() []byte {
+	if f.compacted() {
+		if z := f.held.Load(); z != nil {
+			return *z
+		}
+		if b := f.Body(); b != nil {
+			return compress(b, pageLevel)
+		}
+		return nil
+	}
 	f.prepare()
 	return f.gzip
 }
@@ -229,6 +327,25 @@ func (f *File) Gzip() []byte {
 // gzipETag is the ETag of the compressed representation: a different
 // representation needs a different strong validator.
 func (f *File) gzipETag() string { return f.ETag[:len(f.ETag)-1] + `-gz"` }
+
+// representations are the identity and gzip encodings of the file, the
+// second nil when compressing does not pay. A compacted file's are made for
+// each request, without their bodies (Body and Gzip give them; the length
+// of its gzip encoding is known only then): 100,000 pages asked for once
+// each must not each keep their headers.
+func (f *File) representations() (plain, zipped *representation) {
+	if f.compacted() {
+		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
+		p := f.representation(nil, f.Size, f.ETag, "", lastMod)
+		z := f.representation(nil, -1, f.gzipETag(), "gzip", lastMod)
+		return &p, &z
+	}
+	f.prepare()
+	if f.zipped.present {
+		return &f.plain, &f.zipped
+	}
+	return &f.plain, nil
+}
 
 // prepare compresses the body and makes the response headers of each
 // representation, once per file: the feeds when they are built (readers
@@ -260,13 +377,12 @@ func (f *File) representation(body []byte, size int, etag, encoding, lastMod str
 		one("Cache-Control", "public, max-age=60"),
 		one("Vary", "Accept-Encoding"),
 	}
-	r := representation{body: body, etag: etag, present: true, notMod: common}
+	r := representation{body: body, gzipped: encoding != "", sized: size >= 0, etag: etag, present: true, notMod: common}
 	r.header = append(r.header, common...)
-	r.header = append(r.header,
-		one("Content-Type", f.Type),
-		one("Content-Length", strconv.Itoa(size)),
-		one("Last-Modified", lastMod),
-	)
+	r.header = append(r.header, one("Content-Type", f.Type), one("Last-Modified", lastMod))
+	if size >= 0 {
+		r.header = append(r.header, one("Content-Length", strconv.Itoa(size)))
+	}
 	if encoding != "" {
 		r.header = append(r.header, one("Content-Encoding", encoding))
 	}

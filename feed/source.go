@@ -435,6 +435,31 @@ func (l *library) articles() listing {
 	return listing{list: l.list, remade: true, skipped: len(l.failing)}
 }
 
+// reload makes the next look at path read and parse it again, even if it
+// did not change.
+func (l *library) reload(p string) {
+	if e := l.entries[p]; e != nil {
+		e.size, e.hash = -1, [32]byte{}
+	}
+}
+
+// bodyOf parses an article's file again for its HTML, "" if that fails.
+// If the file changed meanwhile this is its new HTML; the watcher brings
+// the rest of the change.
+func (l *library) bodyOf(a *Article) string {
+	data, modTime, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(a.Path)))
+	if err != nil {
+		return ""
+	}
+	opt := l.opt
+	opt.Slug = a.Slug
+	fresh, _, err := Parse(Source{Path: a.Path, Data: data, ModTime: modTime}, opt)
+	if err != nil {
+		return ""
+	}
+	return fresh.HTML
+}
+
 // forget makes the next call of articles list every article again.
 func (l *library) forget() { l.list = nil }
 

@@ -1,0 +1,99 @@
+package feed
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Article pages are kept in the output folder, not in memory: once written,
+// a page's bytes are read from there (and checked against its ETag); until
+// then, and once replaced while an older snapshot may still be served,
+// they are held compressed.
+func TestPagesLiveInTheOutputFolder(t *testing.T) {
+	srv, b := testServer(t)
+	const name = "articles/sub/second.html"
+	path := filepath.Join(b.cfg.OutDir, filepath.FromSlash(name))
+	first := b.Current()
+	f := first.File(name)
+	onDisk, err := os.ReadFile(path)
+	must(t, err)
+	if f.held.Load() != nil || f.stored.Load() == nil || f.stored.Load().path != path {
+		t.Fatalf("a written page is still held in memory, or not known to be stored at %s", path)
+	}
+	if !bytes.Equal(f.Body(), onDisk) {
+		t.Fatal("the page's bytes are not those of the folder")
+	}
+
+	// An edit replaces the file; the snapshot before still has its bytes.
+	b.cfg.Now = func() time.Time { return f.ModTime.Add(time.Hour) }
+	writeArticle(t, b.cfg.ArticlesDir, "sub/second.md", "Second\n---\n2020-01-01\n\nEdited.\n")
+	if _, err := b.Rebuild([]string{"sub/second.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if old := first.File(name).Body(); !bytes.Equal(old, onDisk) || etagOf(old) != f.ETag {
+		t.Error("the page of the snapshot before lost its bytes when the file was replaced")
+	}
+	edited, err := os.ReadFile(path)
+	must(t, err)
+	if now := b.Current().File(name); !bytes.Contains(edited, []byte("Edited.")) || !bytes.Equal(now.Body(), edited) {
+		t.Error("the new page is not the folder's")
+	}
+
+	// Someone removes a page from the folder: it answers 503 until the
+	// builder has made it again, with the same bytes and dates.
+	const seed = "articles/seed.html"
+	before := b.Current().File(seed)
+	seedBytes := before.Body()
+	must(t, os.Remove(filepath.Join(b.cfg.OutDir, filepath.FromSlash(seed))))
+	resp, _ := do(t, "GET", srv.URL+"/"+seed)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a page gone from the folder: %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if err := b.RetryDisk(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := os.ReadFile(filepath.Join(b.cfg.OutDir, filepath.FromSlash(seed)))
+	if err != nil || !bytes.Equal(back, seedBytes) {
+		t.Fatalf("the page was not made again as it was: %v", err)
+	}
+	after := b.Current().File(seed)
+	if after.ETag != before.ETag || !after.ModTime.Equal(before.ModTime) {
+		t.Errorf("made again with ETag %s, date %v; was %s, %v", after.ETag, after.ModTime, before.ETag, before.ModTime)
+	}
+	resp, body := do(t, "GET", srv.URL+"/"+seed)
+	if resp.StatusCode != 200 || !bytes.Equal(body, seedBytes) || resp.Header.Get("Last-Modified") != before.ModTime.UTC().Format(http.TimeFormat) {
+		t.Errorf("after: %d, Last-Modified %s", resp.StatusCode, resp.Header.Get("Last-Modified"))
+	}
+}
+
+// An article whose page is gone from the folder can still enter the feeds:
+// its HTML is read from its file again.
+func TestLostPageEntersFeeds(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	cfg.Limit = 1
+	writeArticle(t, cfg.ArticlesDir, "new.md", "New\n---\n2021-01-01\n\nThe newest.\n")
+	writeArticle(t, cfg.ArticlesDir, "old.md", "Old\n---\n2020-01-01\n\nThe *older* one, [linked](x.html).\n")
+	b := build(t, cfg)
+	oldPage := filepath.Join(cfg.OutDir, "articles", "old.html")
+	must(t, os.Remove(oldPage))
+	must(t, os.Remove(filepath.Join(cfg.ArticlesDir, "new.md")))
+	if _, err := b.Rebuild([]string{"new.md"}); err != nil {
+		t.Fatal(err)
+	}
+	atom := string(b.Current().File(AtomFile).Body())
+	if !strings.Contains(atom, "The &lt;em&gt;older&lt;/em&gt; one") || !strings.Contains(atom, "http://127.0.0.1/articles/x.html") {
+		t.Errorf("the article entering the feed lost its content:\n%s", atom)
+	}
+	if err := b.RetryDisk(); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(oldPage)
+	if err != nil || !bytes.Contains(page, []byte("<em>older</em>")) {
+		t.Errorf("its page was not made again: %v", err)
+	}
+}
