@@ -39,6 +39,7 @@ type Article struct {
 	shelfAt, shelfLen int
 	row               []byte // its line in the index, once rendered
 	natural           string // the slug it has when no clash forces another
+	page              *File  // its page, made as it was read
 }
 
 // Source is an article file as read from disk.

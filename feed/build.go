@@ -96,6 +96,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		history: newHistory(state),
 		entries: map[string]*entry{},
 		report:  b.report,
+		made:    b.prerender,
 	}
 	return b, nil
 }
@@ -185,8 +186,33 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	if l.remade {
 		added, removed = b.diffPages(l.list)
 	}
-	// The articles of the feeds need their HTML; so do those whose page is
-	// rendered. Every other one has it put away.
+	changes := make(map[string]*File, len(added)+len(removed)+4)
+	for _, a := range removed {
+		if c, ok := b.pages[a.Slug]; ok && c.art == a {
+			delete(b.pages, a.Slug)
+			changes[PagePath(a.Slug)] = nil
+		}
+	}
+	made := make([]*File, len(added))
+	failed := make([]error, len(added))
+	eachParallel(len(added), func(i int) {
+		if made[i] = added[i].page; made[i] == nil { // made as it was read, normally
+			made[i], failed[i] = b.makePage(added[i], before, now)
+		}
+	})
+	if err := errors.Join(failed...); err != nil {
+		return nil, nil, err
+	}
+	for i, a := range added {
+		f := made[i]
+		if f.adopted {
+			b.disk.written[PagePath(a.Slug)] = f
+		}
+		a.page = nil
+		b.pages[a.Slug], changes[PagePath(a.Slug)] = pageCache{art: a, file: f}, f
+	}
+	// The articles of the feeds need their HTML; every other one has it
+	// put away.
 	window := slices.Clone(l.list[:min(len(l.list), b.cfg.Limit)])
 	inWindow := make(map[*Article]bool, len(window))
 	for _, a := range window {
@@ -199,46 +225,6 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 		}
 	}
 	b.window = window
-
-	changes := make(map[string]*File, len(added)+len(removed)+4)
-	for _, a := range removed {
-		if c, ok := b.pages[a.Slug]; ok && c.art == a {
-			delete(b.pages, a.Slug)
-			changes[PagePath(a.Slug)] = nil
-		}
-	}
-	made := make([]pageCache, len(added))
-	failed := make([]error, len(added))
-	eachParallel(len(added), func(i int) {
-		a := added[i]
-		name := PagePath(a.Slug)
-		b.unshelve(a)
-		body, err := b.cfg.Page(a)
-		if err == nil {
-			a.row, err = b.cfg.IndexRow(a)
-		}
-		if err != nil {
-			failed[i] = fmt.Errorf("page of %s: %w", a.Path, err)
-			return
-		}
-		old := before.get(name)
-		f := newFile(name, body, old, now)
-		if !inWindow[a] {
-			shelve(a, f, body)
-		}
-		if f != old {
-			f.compact() // now, so that the pages are never all held uncompressed
-		}
-		made[i] = pageCache{art: a, file: f}
-	})
-	if err := errors.Join(failed...); err != nil {
-		return nil, nil, err
-	}
-	for i, a := range added {
-		name := PagePath(a.Slug)
-		made[i].file = b.adopt(name, made[i].file, before.get(name))
-		b.pages[a.Slug], changes[name] = made[i], made[i].file
-	}
 	rss, atom, jsonFeed, err := b.cfg.Feeds(l.list)
 	if err != nil {
 		return nil, nil, err
@@ -267,6 +253,58 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 		return &Snapshot{files: (*fileSet)(nil).with(changes)}, nil, nil
 	}
 	return &Snapshot{files: before.with(changes)}, slices.Collect(maps.Keys(changes)), nil
+}
+
+// makePage renders an article's page and its line in the index. A new
+// page is written at once to a temporary file in the output folder (the
+// disk writer renames it into place), so that a build of 100,000 articles
+// never holds their pages in memory together; the article's HTML is then
+// put away in it. On the first build a page the output folder already has,
+// byte for byte, is taken as it is.
+func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, error) {
+	name := PagePath(a.Slug)
+	b.unshelve(a)
+	body, err := b.cfg.Page(a)
+	if err == nil {
+		a.row, err = b.cfg.IndexRow(a)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("page of %s: %w", a.Path, err)
+	}
+	old := before.get(name)
+	f := newFile(name, body, old, now)
+	shelve(a, f, body)
+	switch {
+	case f == old:
+	case old == nil && before == nil && b.disk.has(name, f):
+		f.adopted = true
+	default:
+		f.compact()
+		if tmp, err := b.disk.writeTemp(name, body); err == nil {
+			f.temp = tmp
+			f.storedAt(tmp, &b.disk.lost)
+		} // else the disk writer tries again, and reports
+	}
+	return f, nil
+}
+
+// prerender makes an article's page as soon as the library has parsed it
+// (in parallel with the others), rather than holding its HTML until every
+// file is read.
+func (b *Builder) prerender(a *Article) {
+	if a.Draft {
+		a.HTML = "" // never published as it is
+		return
+	}
+	var before *fileSet
+	if cur := b.Current(); cur != nil {
+		before = cur.files
+	}
+	if f, err := b.makePage(a, before, b.cfg.Now()); err == nil {
+		a.page = f
+	} else {
+		pack(a) // render tries again, and reports
+	}
 }
 
 // diffPages compares a list made again with the pages rendered before: the

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,9 @@ type disk struct {
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
 	lost    atomic.Bool      // a page written here was found missing or changed
+
+	mu    sync.Mutex
+	temps map[string]bool // temporary files written and not yet renamed or removed
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -45,26 +49,35 @@ func openDisk(dir string) (*disk, error) {
 		}
 		return err
 	})
-	return &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}}, err
+	return &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}, err
 }
 
 // adopt looks at what an earlier run left in the folder: a file whose bytes
 // equal the new output keeps its date (so Last-Modified survives restarts)
 // and is not written again.
 func (d *disk) adopt(name string, f *File) *File {
+	if d.has(name, f) {
+		d.written[name] = f
+	}
+	return f
+}
+
+// has reports whether the folder has f's bytes at name already, and if so
+// gives f the file's date. f must be new: nobody else holds it yet. Safe to
+// call from several goroutines.
+func (d *disk) has(name string, f *File) bool {
 	p := filepath.Join(d.dir, filepath.FromSlash(name))
 	info, err := os.Stat(p)
 	if err != nil || info.Size() != int64(f.Size) {
-		return f
+		return false
 	}
 	old, err := os.ReadFile(p)
 	if err != nil || !bytes.Equal(old, f.Body()) {
-		return f
+		return false
 	}
-	f.ModTime = info.ModTime().UTC().Truncate(time.Second) // f is new: nobody else holds it yet
-	d.written[name] = f
+	f.ModTime = info.ModTime().UTC().Truncate(time.Second)
 	f.storedAt(p, &d.lost)
-	return f
+	return true
 }
 
 // recheck forgets the files written before that are no longer in the
@@ -129,7 +142,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 	var todo []pending
 	for _, name := range slices.Concat(pages, top) {
 		f := files.get(name)
-		todo = append(todo, pending{name: name, body: f.Body,
+		todo = append(todo, pending{name: name, body: f.Body, temp: f.temp, file: f,
 			before: func() {
 				if old := d.written[name]; old != nil && old != f {
 					old.hold() // snapshots still served may need the bytes this replaces
@@ -164,6 +177,8 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 type pending struct {
 	name   string
 	body   func() []byte
+	temp   string            // a temporary file that has the bytes already, if not ""
+	file   *File             // the file written, nil for one not served
 	before func()            // just before the rename, if not nil
 	done   func(path string) // once renamed into place at path
 }
@@ -175,8 +190,20 @@ type pending struct {
 func (d *disk) replace(todo []pending) []error {
 	var errs []error
 	temps := make(map[string]string, len(todo))
+	defer d.sweepTemps() // those made for nothing (a page made again before it was written)
 	for _, p := range todo {
-		tmp, err := d.writeTemp(p.name, p.body())
+		if d.takeTemp(p.temp) {
+			temps[p.name] = p.temp
+			continue
+		}
+		body := p.body()
+		if body == nil && p.file != nil && p.file.Size > 0 {
+			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
+			d.lost.Store(true)
+			continue
+		}
+		tmp, err := d.writeTemp(p.name, body)
+		d.takeTemp(tmp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
 			continue
@@ -209,6 +236,9 @@ func (d *disk) replace(todo []pending) []error {
 			p.before()
 		}
 		if err := os.Rename(tmp, final); err != nil {
+			if p.file != nil {
+				p.file.hold() // its bytes may be only in the temporary file
+			}
 			os.Remove(tmp)
 			errs = append(errs, fmt.Errorf("write %s: %w", final, unwrapPath(err)))
 			continue
@@ -220,6 +250,30 @@ func (d *disk) replace(todo []pending) []error {
 	return errs
 }
 
+// takeTemp claims a temporary file made by writeTemp for a rename: true if
+// it was made and not claimed before.
+func (d *disk) takeTemp(tmp string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.temps[tmp] {
+		return false
+	}
+	delete(d.temps, tmp)
+	return true
+}
+
+// sweepTemps removes the temporary files nobody claimed.
+func (d *disk) sweepTemps() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for tmp := range d.temps {
+		os.Remove(tmp)
+	}
+	clear(d.temps)
+}
+
+// writeTemp writes body to a new temporary file beside name, to be claimed
+// with takeTemp. Safe to call from several goroutines.
 func (d *disk) writeTemp(name string, body []byte) (string, error) {
 	dir := filepath.Join(d.dir, filepath.FromSlash(path.Dir(name)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -240,6 +294,9 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 		os.Remove(f.Name())
 		return "", err
 	}
+	d.mu.Lock()
+	d.temps[f.Name()] = true
+	d.mu.Unlock()
 	return f.Name(), nil
 }
 

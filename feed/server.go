@@ -293,5 +293,13 @@ func NewServer(h fasthttp.RequestHandler) *fasthttp.Server {
 		CloseOnShutdown:       true,
 		// Paths are read raw by requestPath, never normalized; no forms.
 		DisablePreParseMultipartForm: true,
+		// A client's malformed request is answered, not logged: it is not
+		// dropfeed's error, and a log line each would let anyone flood
+		// the log.
+		Logger: quiet{},
 	}
 }
+
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}

@@ -107,6 +107,10 @@ type File struct {
 	held   atomic.Pointer[[]byte]     // a compacted file's bytes, gzipped: while the folder may not have them
 	stored atomic.Pointer[storedCopy] // where the folder has a compacted file's bytes
 
+	// Known to the builder alone, before the file is published.
+	temp    string // a temporary file in the output folder with the bytes
+	adopted bool   // the output folder had the bytes already
+
 	once sync.Once
 	gzip []byte // nil when compressing does not pay
 	// The identity and gzip representations, with their response headers
