@@ -158,7 +158,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	}
 	a.Summary = oneLine(h.fm.Summary)
 	if a.Summary == "" {
-		a.Summary = truncateWords(plainText(a.HTML), 280)
+		a.Summary = summaryOf(a.HTML, 280)
 	}
 	return a, warnings, nil
 }
