@@ -136,7 +136,7 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 		}
 	}()
 	doc := markdown.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
-	var raw bytes.Buffer
+	var raw htmlBuffer
 	raw.Grow(len(src) + len(src)/2)
 	if err := markdown.Renderer().Render(&raw, src, doc); err != nil {
 		return "", err
@@ -147,11 +147,18 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 	// themselves: drop those XML forbids, so any feed can carry the HTML.
 	if !hasRawHTML(doc) {
 		if safe, ok := sanitizeOwn(raw.Bytes(), page); ok {
-			return xmlSafe(string(safe)), nil
+			return xmlSafe(safe), nil
 		}
 	}
 	return xmlSafe(string(policy.SanitizeBytes(absolutize(raw.Bytes(), page)))), nil
 }
+
+// htmlBuffer is a bytes.Buffer that goldmark writes to directly: any other
+// writer it wraps in a bufio.Writer of its own, 4 KB per article.
+type htmlBuffer struct{ bytes.Buffer }
+
+func (*htmlBuffer) Buffered() int { return 0 }
+func (*htmlBuffer) Flush() error  { return nil }
 
 // hasRawHTML reports whether the writer put HTML of their own in the body;
 // without it, every tag is one goldmark wrote.
@@ -203,7 +210,7 @@ func absolutize(h []byte, page *url.URL) []byte {
 // again as the tokenizer and the policy do it. ok is false, and the caller
 // takes the long way, for anything else: a tag not known here, or one the
 // policy drops, whose end tag it would drop too.
-func sanitizeOwn(h []byte, page *url.URL) (_ []byte, ok bool) {
+func sanitizeOwn(h []byte, page *url.URL) (_ string, ok bool) {
 	out := make([]byte, 0, len(h)+len(h)/8)
 	var tags []string // with attributes, made absolute
 	var at []int      // where in out each goes
@@ -219,41 +226,43 @@ func sanitizeOwn(h []byte, page *url.URL) (_ []byte, ok bool) {
 		}
 		j := bytes.IndexByte(h, '>')
 		if j < 0 {
-			return nil, false
+			return "", false
 		}
 		tag := h[:j+1]
 		h = h[j+1:]
 		if sp := bytes.IndexByte(tag, ' '); sp < 0 {
 			if !plainTags[string(tag)] {
-				return nil, false
+				return "", false
 			}
 			out = append(out, tag...)
 		} else {
 			if !attrTags[string(tag[1:sp])] {
-				return nil, false
+				return "", false
 			}
 			tags = append(tags, string(absolutizeLinks(tag, page)))
 			at = append(at, len(out))
 		}
 	}
 	if len(tags) == 0 {
-		return out, true
+		return string(out), true
 	}
 	clean := strings.Split(policy.Sanitize(strings.Join(tags, tagSep)), tagSep)
 	if len(clean) != len(tags) {
-		return nil, false
+		return "", false
 	}
-	safe := make([]byte, 0, len(out)+len(out)/4)
+	var safe strings.Builder
+	safe.Grow(len(out) + len(out)/4)
 	prev := 0
 	for k, pos := range at {
 		if clean[k] == "" {
-			return nil, false
+			return "", false
 		}
-		safe = append(safe, out[prev:pos]...)
-		safe = append(safe, clean[k]...)
+		safe.Write(out[prev:pos])
+		safe.WriteString(clean[k])
 		prev = pos
 	}
-	return append(safe, out[prev:]...), true
+	safe.Write(out[prev:])
+	return safe.String(), true
 }
 
 // tagSep separates the tags sanitizeOwn gives the policy: a tag it keeps as
@@ -369,9 +378,9 @@ var blockTags = map[string]bool{
 // space collapsed, cut to n characters by truncateWords: what a summary
 // shows. It stops reading once it has more than n, as the cut falls before.
 func summaryOf(safe string, n int) string {
-	var l line
+	l := line{max: n}
 	z := xhtml.NewTokenizer(strings.NewReader(safe))
-	for l.runes <= n {
+	for !l.full() {
 		switch z.Next() {
 		case xhtml.ErrorToken:
 			return truncateWords(l.String(), n)

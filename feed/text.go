@@ -126,7 +126,7 @@ func oneLine(s string) string {
 	if isOneLine(s) {
 		return s
 	}
-	l := line{b: make([]byte, 0, len(s))}
+	l := line{b: make([]byte, 0, len(s)), max: -1}
 	l.write(s)
 	return l.String()
 }
@@ -154,15 +154,20 @@ func isOneLine(s string) bool {
 type line struct {
 	b     []byte
 	runes int  // written so far, spaces included
+	max   int  // runes after which writing stops; -1 for no limit
 	gap   bool // white space seen since the last word
 }
+
+// full reports whether the line holds more than max runes.
+func (l *line) full() bool { return l.max >= 0 && l.runes > l.max }
 
 // space is white space between two pieces, such as a block tag.
 func (l *line) space() { l.gap = true }
 
-// write adds s, each character copied as it was written.
+// write adds s, each character copied as it was written, until the line
+// is full.
 func (l *line) write(s string) {
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s) && !l.full(); {
 		c, w := rune(s[i]), 1
 		if c >= utf8.RuneSelf {
 			c, w = utf8.DecodeRuneInString(s[i:])
