@@ -105,7 +105,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	if strings.TrimSpace(text) == "" {
 		return a, nil, errors.New("file is empty")
 	}
-	h, err := splitHeader(text)
+	h, err := splitHeader(text, opt.Loc)
 	if err != nil {
 		return a, nil, err
 	}
@@ -131,6 +131,8 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	case h.date == "":
 		a.Published, a.Undated = src.ModTime, true
 		warnings = append(warnings, "no date: using the file's modification time")
+	case h.dated:
+		a.Published = h.at
 	default:
 		if a.Published, err = parseDate(h.date, opt.Loc); err != nil {
 			a.Published, a.Undated = src.ModTime, true
@@ -162,7 +164,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	}
 	a.Summary = oneLine(h.fm.Summary)
 	if a.Summary == "" {
-		a.Summary = truncateWords(plainText(a.HTML), 280)
+		a.Summary = summaryOf(a.HTML, 280)
 	}
 	return a, warnings, nil
 }
@@ -171,11 +173,14 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 type header struct {
 	title, date, body string
 	fm                frontMatter
+	at                time.Time // date, when dated: read already
+	dated             bool
 }
 
 // splitHeader tells the three header styles apart by the first non-blank
-// line and splits the file accordingly.
-func splitHeader(text string) (header, error) {
+// line and splits the file accordingly; loc is the zone of a plain-style
+// date line without one.
+func splitHeader(text string, loc *time.Location) (header, error) {
 	lines := strings.Split(text, "\n")
 	first := nextNonBlank(lines, 0)
 	if strings.TrimSpace(lines[first]) == "---" {
@@ -192,8 +197,8 @@ func splitHeader(text string) (header, error) {
 	// separator only if it reads as a date; otherwise it starts the body.
 	bodyAt := nextNonBlank(lines, sep+1)
 	if bodyAt < len(lines) {
-		if _, err := parseDate(lines[bodyAt], time.UTC); err == nil {
-			h.date = strings.TrimSpace(lines[bodyAt])
+		if t, err := parseDate(lines[bodyAt], loc); err == nil {
+			h.date, h.at, h.dated = strings.TrimSpace(lines[bodyAt]), t, true
 			bodyAt++
 		}
 	}

@@ -72,7 +72,7 @@ func looksBinary(b []byte) bool {
 // and newlines, U+FFFE, U+FFFF) and the C1 controls it discourages, so any
 // string can go into a feed.
 func xmlSafe(s string) string {
-	if !strings.ContainsFunc(s, xmlForbidden) {
+	if !hasXMLForbidden(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -81,6 +81,33 @@ func xmlSafe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasXMLForbidden is strings.ContainsFunc(s, xmlForbidden) read byte by
+// byte, without decoding runes: every article and its HTML pass through it.
+// U+0080 to U+009F are 0xC2 0x80 to 0xC2 0x9F in UTF-8, U+FFFE and U+FFFF
+// are 0xEF 0xBF 0xBE and 0xEF 0xBF 0xBF, and neither 0xC2 nor 0xEF can be
+// the continuation of another character.
+func hasXMLForbidden(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			if c != '\t' && c != '\n' && c != '\r' {
+				return true
+			}
+		case c == 0x7F:
+			return true
+		case c == 0xC2:
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
+				return true
+			}
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] == 0xBE || s[i+2] == 0xBF) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func xmlForbidden(r rune) bool {
@@ -96,8 +123,71 @@ func xmlForbidden(r rune) bool {
 // oneLine collapses runs of white space (newlines included) into one space
 // and trims the ends: titles, authors and summaries are single lines.
 func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	if isOneLine(s) {
+		return s
+	}
+	l := line{b: make([]byte, 0, len(s)), max: -1}
+	l.write(s)
+	return l.String()
 }
+
+// isOneLine reports whether oneLine(s) is s: ASCII, with single spaces
+// between words and none at the ends.
+func isOneLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return false
+		case c == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case unicode.IsSpace(rune(c)):
+			return false
+		}
+	}
+	return true
+}
+
+// line collects text as oneLine would give it, piece by piece: runs of
+// white space become one space between words, none at the ends.
+type line struct {
+	b     []byte
+	runes int  // written so far, spaces included
+	max   int  // runes after which writing stops; -1 for no limit
+	gap   bool // white space seen since the last word
+}
+
+// full reports whether the line holds more than max runes.
+func (l *line) full() bool { return l.max >= 0 && l.runes > l.max }
+
+// space is white space between two pieces, such as a block tag.
+func (l *line) space() { l.gap = true }
+
+// write adds s, each character copied as it was written, until the line
+// is full.
+func (l *line) write(s string) {
+	for i := 0; i < len(s) && !l.full(); {
+		c, w := rune(s[i]), 1
+		if c >= utf8.RuneSelf {
+			c, w = utf8.DecodeRuneInString(s[i:])
+		}
+		if unicode.IsSpace(c) { // an invalid byte is utf8.RuneError, kept as it is
+			l.gap = true
+		} else {
+			if l.gap && len(l.b) > 0 {
+				l.b = append(l.b, ' ')
+				l.runes++
+			}
+			l.gap = false
+			l.b = append(l.b, s[i:i+w]...)
+			l.runes++
+		}
+		i += w
+	}
+}
+
+func (l *line) String() string { return string(l.b) }
 
 // truncateWords shortens s to at most n runes, cutting at a word boundary and
 // marking the cut with an ellipsis.

@@ -1,0 +1,81 @@
+package feed
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark/text"
+	xhtml "golang.org/x/net/html"
+)
+
+// markdownCases are bodies on the edges of the short ways renderBody and
+// summaryOf take: links of every shape, references, titles and text with
+// quotes and entities, code languages, list starts, table alignments.
+var markdownCases = []string{
+	"plain text", "[a](b) [c](../d/e.html) [f](#g) [h](?i=1&j=2) [k](//l/m) [n](<o p>) [q](r%20s)",
+	"[a](http://[::1]:bad) [b](%zz) [c]( d ) [e](héllo) [f](HTTP://UP/) [g](mailto:x@y.z) [h](/)",
+	"[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](tel:1)",
+	"![img](a.png \"ti'tle\") ![a & <b> \"c\"](//cdn/i.png) ![*em* `c`](x)",
+	"<http://a.b/c?d=e&f=g> <mailto:x@y.z> <x@y.com> www.example.com/p https://x.org/a_b(c)",
+	"[t](/u \"a 'b' & <c>\") [ref] [x][ref]\n\n[ref]: /r \"T\"",
+	"```go\"><x\nfunc() { a < b && c > d }\n```\n\n`a & b`\n\n    indented",
+	"7. seven\n8. eight\n\n- a\n  - b", "| l | c | r |\n|:--|:-:|--:|\n| [1](x) | 2 | 3 |",
+	"&amp; &lt; &gt; &quot; &#39; &copy; &#x1B; &#0; &#13; &nbsp; &bogus; &AMP; &amp",
+	"a < b > c \"q\" 's' ~~del~~ *em* **strong**\n\n---\n\n# H\n\nline  \nbreak\n\n> quote",
+	"\u00a0nbsp\u2028sep\u3000ideographic \u0085next \u00ad", "a\\<b\\> \\[c\\](d)",
+}
+
+// FuzzMarkdown checks the short ways against the long ones they stand for:
+// sanitizeOwn against the policy over absolutize, and summaryOf against the
+// tokenizer over the whole text.
+func FuzzMarkdown(f *testing.F) {
+	for _, md := range markdownCases {
+		f.Add(md)
+	}
+	page, _ := url.Parse("https://example.com/blog/articles/a%20b.html")
+	f.Fuzz(func(t *testing.T, md string) {
+		if !utf8.ValidString(md) {
+			return // Parse repairs it first; goldmark may split a bad sequence
+		}
+		src := []byte(md)
+		doc := markdown.Parser().Parse(text.NewReader(src))
+		var raw bytes.Buffer
+		if err := markdown.Renderer().Render(&raw, src, doc); err != nil {
+			t.Fatal(err)
+		}
+		want := policy.SanitizeBytes(absolutize(raw.Bytes(), page))
+		if !hasRawHTML(doc) {
+			if got, ok := sanitizeOwn(raw.Bytes(), page); ok && got != string(want) {
+				t.Fatalf("sanitizeOwn(%q)\n got %q\nwant %q", raw.Bytes(), got, want)
+			}
+		}
+		for _, n := range []int{0, 1, 10, 280} {
+			if got, want := summaryOf(string(want), n), truncateWords(wholeText(string(want)), n); got != want {
+				t.Fatalf("summaryOf(%q, %d) = %q, want %q", raw.Bytes(), n, got, want)
+			}
+		}
+	})
+}
+
+// wholeText is the text of HTML as the summary was first made: every text
+// token, a space for every block tag, then oneLine.
+func wholeText(h string) string {
+	var out strings.Builder
+	z := xhtml.NewTokenizer(strings.NewReader(h))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return strings.Join(strings.FieldsFunc(out.String(), unicode.IsSpace), " ")
+		case xhtml.TextToken:
+			out.Write(z.Text())
+		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
+			if name, _ := z.TagName(); blockTags[string(name)] {
+				out.WriteByte(' ')
+			}
+		}
+	}
+}
