@@ -40,7 +40,11 @@ type Article struct {
 	row               []byte // its line in the index, once rendered
 	natural           string // the slug it has when no clash forces another
 	page              *File  // its page, made as it was read
+	summaryMade       bool   // Summary was made from HTML (and is put away with it)
 }
+
+// summaryLen is how long a summary made from the body may be, in bytes.
+const summaryLen = 280
 
 // Source is an article file as read from disk.
 type Source struct {
@@ -164,7 +168,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	}
 	a.Summary = oneLine(h.fm.Summary)
 	if a.Summary == "" {
-		a.Summary = summaryOf(a.HTML, 280)
+		a.Summary, a.summaryMade = summaryOf(a.HTML, summaryLen), true
 	}
 	return a, warnings, nil
 }

@@ -265,12 +265,14 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	name := PagePath(a.Slug)
 	b.unshelve(a)
 	body, err := b.cfg.Page(a)
+	var row []byte
 	if err == nil {
-		a.row, err = b.cfg.IndexRow(a)
+		row, err = b.cfg.IndexRow(a)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("page of %s: %w", a.Path, err)
 	}
+	a.row = bytes.Clone(row) // not the spare room of the buffer it was made in, for each of 100,000
 	old := before.get(name)
 	f := newFile(name, body, old, now)
 	shelve(a, f, body)
@@ -279,11 +281,12 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	case old == nil && before == nil && b.disk.has(name, f):
 		f.adopted = true
 	default:
-		f.compact()
 		if tmp, err := b.disk.writeTemp(name, body); err == nil {
-			f.temp = tmp
+			f.body, f.temp = nil, tmp // compacted, and stored at once
 			f.storedAt(tmp, &b.disk.lost)
-		} // else the disk writer tries again, and reports
+		} else {
+			f.compact() // the disk writer tries again, and reports
+		}
 	}
 	return f, nil
 }
@@ -360,6 +363,9 @@ func shelve(a *Article, page *File, body []byte) {
 	}
 	a.shelf, a.shelfAt, a.shelfLen = page, at, len(a.HTML)
 	a.HTML = ""
+	if a.summaryMade {
+		a.Summary = "" // made again from the HTML
+	}
 }
 
 func (b *Builder) unshelve(a *Article) {
@@ -375,6 +381,9 @@ func (b *Builder) unshelve(a *Article) {
 			a.HTML = b.lib.bodyOf(a)
 		}
 		a.shelf = nil
+		if a.summaryMade {
+			a.Summary = summaryOf(a.HTML, summaryLen)
+		}
 	}
 }
 

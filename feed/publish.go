@@ -151,6 +151,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 			done: func(p string) {
 				d.written[name] = f
 				f.storedAt(p, &d.lost)
+				f.temp = ""
 			}})
 	}
 	for _, name := range names {
