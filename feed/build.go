@@ -276,17 +276,21 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	old := before.get(name)
 	f := newFile(name, body, old, now)
 	shelve(a, f, body)
-	switch {
-	case f == old:
-	case old == nil && before == nil && b.disk.has(name, f):
-		f.adopted = true
-	default:
-		if tmp, err := b.disk.writeTemp(name, body); err == nil {
-			f.body, f.temp = nil, tmp // compacted, and stored at once
-			f.storedAt(tmp, &b.disk.lost)
-		} else {
-			f.compact() // the disk writer tries again, and reports
+	if f == old {
+		return f, nil
+	}
+	if old == nil && before == nil {
+		if p, ok := b.disk.has(name, f); ok {
+			f.body, f.adopted = nil, true // compacted, and stored already
+			f.storedAt(p, b.disk)
+			return f, nil
 		}
+	}
+	if tmp, err := b.disk.writeTemp(name, body); err == nil {
+		f.body, f.temp = nil, tmp // compacted, and stored at once
+		f.storedAt(tmp, b.disk)
+	} else {
+		f.compact() // the disk writer tries again, and reports
 	}
 	return f, nil
 }

@@ -69,6 +69,19 @@ func TestPagesLiveInTheOutputFolder(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(body, seedBytes) || resp.Header.Get("Last-Modified") != before.ModTime.UTC().Format(http.TimeFormat) {
 		t.Errorf("after: %d, Last-Modified %s", resp.StatusCode, resp.Header.Get("Last-Modified"))
 	}
+
+	// Changed in place, same size: caught when read, made again as well.
+	tampered := bytes.Replace(seedBytes, []byte("<html"), []byte("<HTML"), 1)
+	must(t, os.WriteFile(filepath.Join(b.cfg.OutDir, filepath.FromSlash(seed)), tampered, 0o644))
+	if resp, body := do(t, "GET", srv.URL+"/"+seed); resp.StatusCode != 503 || bytes.Equal(body, tampered) {
+		t.Errorf("a page changed in the folder: %d, want 503 and never the changed bytes", resp.StatusCode)
+	}
+	if err := b.RetryDisk(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := do(t, "GET", srv.URL+"/"+seed); resp.StatusCode != 200 || !bytes.Equal(body, seedBytes) {
+		t.Errorf("after a page changed in the folder: %d, want 200 and its own bytes", resp.StatusCode)
+	}
 }
 
 // An article whose page is gone from the folder can still enter the feeds:

@@ -33,8 +33,21 @@ type disk struct {
 	swept   bool             // written is all the folder holds: no need to walk it
 	lost    atomic.Bool      // a page written here was found missing or changed
 
-	mu    sync.Mutex
-	temps map[string]bool // temporary files written and not yet renamed or removed
+	mu     sync.Mutex
+	temps  map[string]bool // temporary files written and not yet renamed or removed
+	missed map[string]bool // paths of pages found missing or changed when read
+}
+
+// missing records that the page stored at p is no longer there as written.
+// Safe to call from any goroutine.
+func (d *disk) missing(p string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.missed == nil {
+		d.missed = map[string]bool{}
+	}
+	d.missed[p] = true
+	d.lost.Store(true)
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -56,28 +69,27 @@ func openDisk(dir string) (*disk, error) {
 // equal the new output keeps its date (so Last-Modified survives restarts)
 // and is not written again.
 func (d *disk) adopt(name string, f *File) *File {
-	if d.has(name, f) {
+	if _, ok := d.has(name, f); ok {
 		d.written[name] = f
 	}
 	return f
 }
 
-// has reports whether the folder has f's bytes at name already, and if so
-// gives f the file's date. f must be new: nobody else holds it yet. Safe to
-// call from several goroutines.
-func (d *disk) has(name string, f *File) bool {
+// has reports whether the folder has f's bytes already, and where; if so
+// it gives f the file's date. f must be new: nobody else holds it yet. Safe
+// to call from several goroutines.
+func (d *disk) has(name string, f *File) (string, bool) {
 	p := filepath.Join(d.dir, filepath.FromSlash(name))
 	info, err := os.Stat(p)
 	if err != nil || info.Size() != int64(f.Size) {
-		return false
+		return "", false
 	}
 	old, err := os.ReadFile(p)
 	if err != nil || !bytes.Equal(old, f.Body()) {
-		return false
+		return "", false
 	}
 	f.ModTime = info.ModTime().UTC().Truncate(time.Second)
-	f.storedAt(p, &d.lost)
-	return true
+	return p, true
 }
 
 // recheck forgets the files written before that are no longer in the
@@ -85,9 +97,14 @@ func (d *disk) has(name string, f *File) bool {
 // next write puts them back. It returns the names of those whose bytes
 // only the folder had: they must be made again.
 func (d *disk) recheck() (lost []string) {
+	d.mu.Lock()
+	missed := d.missed
+	d.missed = nil
 	d.lost.Store(false)
+	d.mu.Unlock()
 	for name, f := range d.written {
-		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(f.Size) {
+		p := filepath.Join(d.dir, filepath.FromSlash(name))
+		if info, err := os.Stat(p); err != nil || info.Size() != int64(f.Size) || missed[p] {
 			delete(d.written, name)
 			if !f.hold() {
 				lost = append(lost, name)
@@ -150,7 +167,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 			},
 			done: func(p string) {
 				d.written[name] = f
-				f.storedAt(p, &d.lost)
+				f.storedAt(p, d)
 				f.temp = ""
 			}})
 	}
@@ -200,7 +217,7 @@ func (d *disk) replace(todo []pending) []error {
 		body := p.body()
 		if body == nil && p.file != nil && p.file.Size > 0 {
 			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
-			d.lost.Store(true)
+			d.missing(filepath.Join(d.dir, filepath.FromSlash(p.name)))
 			continue
 		}
 		tmp, err := d.writeTemp(p.name, body)

@@ -194,7 +194,7 @@ func (f *File) Body() []byte {
 		if b := f.readCopy(c.path); b != nil {
 			return b
 		}
-		c.lost.Store(true)
+		c.d.missing(c.path)
 	}
 	// The disk writer holds the bytes again before it replaces them.
 	if z := f.held.Load(); z != nil {
@@ -237,17 +237,17 @@ func (f *File) compact() {
 func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 
 // storedCopy is where the output folder has a compacted file's bytes, and
-// what to tell when they are not there.
+// whom to tell when they are not there.
 type storedCopy struct {
 	path string
-	lost *atomic.Bool
+	d    *disk
 }
 
-// storedAt records that the output folder has a compacted file's bytes at
-// p: they are read from there from now on; lost is set if they go missing.
-func (f *File) storedAt(p string, lost *atomic.Bool) {
+// storedAt records that the output folder of d has a compacted file's bytes
+// at p: they are read from there from now on.
+func (f *File) storedAt(p string, d *disk) {
 	if f.compacted() {
-		f.stored.Store(&storedCopy{p, lost})
+		f.stored.Store(&storedCopy{p, d})
 		f.held.Store(nil)
 	}
 }
@@ -259,7 +259,10 @@ func (f *File) hold() bool {
 	if !f.compacted() || f.held.Load() != nil {
 		return true
 	}
-	b := f.Body()
+	var b []byte
+	if c := f.stored.Load(); c != nil {
+		b = f.readCopy(c.path) // without a report: the caller deals with the loss
+	}
 	if b == nil {
 		return false
 	}
