@@ -280,15 +280,15 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 		return f, nil
 	}
 	if old == nil && before == nil {
-		if p, ok := b.disk.has(name, f); ok {
+		if b.disk.has(name, f) {
 			f.body, f.adopted = nil, true // compacted, and stored already
-			f.storedAt(p, b.disk)
+			f.storedAt(b.disk, name, "")
 			return f, nil
 		}
 	}
 	if tmp, err := b.disk.writeTemp(name, body); err == nil {
 		f.body, f.temp = nil, tmp // compacted, and stored at once
-		f.storedAt(tmp, b.disk)
+		f.storedAt(b.disk, name, tmp)
 	} else {
 		f.compact() // the disk writer tries again, and reports
 	}

@@ -22,7 +22,7 @@ func TestPagesLiveInTheOutputFolder(t *testing.T) {
 	f := first.File(name)
 	onDisk, err := os.ReadFile(path)
 	must(t, err)
-	if f.held.Load() != nil || f.stored.Load() == nil || f.stored.Load().path != path {
+	if f.held.Load() != nil || f.stored.Load() == nil || f.stored.Load().path() != path {
 		t.Fatalf("a written page is still held in memory, or not known to be stored at %s", path)
 	}
 	if !bytes.Equal(f.Body(), onDisk) {

@@ -69,28 +69,31 @@ func openDisk(dir string) (*disk, error) {
 // equal the new output keeps its date (so Last-Modified survives restarts)
 // and is not written again.
 func (d *disk) adopt(name string, f *File) *File {
-	if _, ok := d.has(name, f); ok {
+	if d.has(name, f) {
 		d.written[name] = f
 	}
 	return f
 }
 
-// has reports whether the folder has f's bytes already, and where; if so
-// it gives f the file's date. f must be new: nobody else holds it yet. Safe
-// to call from several goroutines.
-func (d *disk) has(name string, f *File) (string, bool) {
-	p := filepath.Join(d.dir, filepath.FromSlash(name))
+// has reports whether the folder has f's bytes at name already; if so it
+// gives f the file's date. f must be new: nobody else holds it yet. Safe to
+// call from several goroutines.
+func (d *disk) has(name string, f *File) bool {
+	p := d.path(name)
 	info, err := os.Stat(p)
 	if err != nil || info.Size() != int64(f.Size) {
-		return "", false
+		return false
 	}
 	old, err := os.ReadFile(p)
 	if err != nil || !bytes.Equal(old, f.Body()) {
-		return "", false
+		return false
 	}
 	f.ModTime = info.ModTime().UTC().Truncate(time.Second)
-	return p, true
+	return true
 }
+
+// path is where the file name (slash-separated) lives in the folder.
+func (d *disk) path(name string) string { return filepath.Join(d.dir, filepath.FromSlash(name)) }
 
 // recheck forgets the files written before that are no longer in the
 // folder as written (a folder removed or replaced with them in it), so the
@@ -103,7 +106,7 @@ func (d *disk) recheck() (lost []string) {
 	d.lost.Store(false)
 	d.mu.Unlock()
 	for name, f := range d.written {
-		p := filepath.Join(d.dir, filepath.FromSlash(name))
+		p := d.path(name)
 		if info, err := os.Stat(p); err != nil || info.Size() != int64(f.Size) || missed[p] {
 			delete(d.written, name)
 			if !f.hold() {
@@ -165,15 +168,15 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 					old.hold() // snapshots still served may need the bytes this replaces
 				}
 			},
-			done: func(p string) {
+			done: func() {
 				d.written[name] = f
-				f.storedAt(p, d)
+				f.storedAt(d, name, "")
 				f.temp = ""
 			}})
 	}
 	for _, name := range names {
 		body := extra[name]
-		todo = append(todo, pending{name: name, body: func() []byte { return body }, done: func(string) { d.extra[name] = len(body) }})
+		todo = append(todo, pending{name: name, body: func() []byte { return body }, done: func() { d.extra[name] = len(body) }})
 	}
 	errs := d.replace(todo)
 	if full {
@@ -195,10 +198,10 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 type pending struct {
 	name   string
 	body   func() []byte
-	temp   string            // a temporary file that has the bytes already, if not ""
-	file   *File             // the file written, nil for one not served
-	before func()            // just before the rename, if not nil
-	done   func(path string) // once renamed into place at path
+	temp   string // a temporary file that has the bytes already, if not ""
+	file   *File  // the file written, nil for one not served
+	before func() // just before the rename, if not nil
+	done   func() // once renamed into place
 }
 
 // replace writes files atomically, in the order given: every temporary file
@@ -217,7 +220,7 @@ func (d *disk) replace(todo []pending) []error {
 		body := p.body()
 		if body == nil && p.file != nil && p.file.Size > 0 {
 			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
-			d.missing(filepath.Join(d.dir, filepath.FromSlash(p.name)))
+			d.missing(d.path(p.name))
 			continue
 		}
 		tmp, err := d.writeTemp(p.name, body)
@@ -262,7 +265,7 @@ func (d *disk) replace(todo []pending) []error {
 			continue
 		}
 		dirs[filepath.Dir(final)] = true
-		p.done(final)
+		p.done()
 	}
 	syncDirs()
 	return errs
@@ -287,7 +290,7 @@ func (d *disk) sweepTemps() {
 	for tmp := range d.temps {
 		os.Remove(tmp)
 	}
-	clear(d.temps)
+	d.temps = map[string]bool{} // not clear: the map of a cold build's 100,000 would stay that big
 }
 
 // writeTemp writes body to a new temporary file beside name, to be claimed

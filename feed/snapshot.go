@@ -191,10 +191,11 @@ func (f *File) Body() []byte {
 		return uncompress(*z)
 	}
 	if c := f.stored.Load(); c != nil {
-		if b := f.readCopy(c.path); b != nil {
+		p := c.path()
+		if b := f.readCopy(p); b != nil {
 			return b
 		}
-		c.d.missing(c.path)
+		c.d.missing(p)
 	}
 	// The disk writer holds the bytes again before it replaces them.
 	if z := f.held.Load(); z != nil {
@@ -239,15 +240,24 @@ func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 // storedCopy is where the output folder has a compacted file's bytes, and
 // whom to tell when they are not there.
 type storedCopy struct {
-	path string
 	d    *disk
+	name string // the file's name in the folder (the string the snapshot has)
+	temp string // or the temporary file that has them, before it is renamed
+}
+
+func (c *storedCopy) path() string {
+	if c.temp != "" {
+		return c.temp
+	}
+	return c.d.path(c.name)
 }
 
 // storedAt records that the output folder of d has a compacted file's bytes
-// at p: they are read from there from now on.
-func (f *File) storedAt(p string, d *disk) {
+// (at name, or in the temporary file temp): they are read from there from
+// now on.
+func (f *File) storedAt(d *disk, name, temp string) {
 	if f.compacted() {
-		f.stored.Store(&storedCopy{p, d})
+		f.stored.Store(&storedCopy{d, name, temp})
 		f.held.Store(nil)
 	}
 }
@@ -261,7 +271,7 @@ func (f *File) hold() bool {
 	}
 	var b []byte
 	if c := f.stored.Load(); c != nil {
-		b = f.readCopy(c.path) // without a report: the caller deals with the loss
+		b = f.readCopy(c.path()) // without a report: the caller deals with the loss
 	}
 	if b == nil {
 		return false
