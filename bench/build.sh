@@ -39,20 +39,30 @@ seconds() {
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'
 }
+# Each run starts from a settled disk (the removal of the last run's files
+# flushed; on a file system mounted with discard that costs seconds), and
+# the two take turns at going first.
+settle() { rm -rf "$@"; sync; sleep 2; }
 ours=() peer=()
-for _ in $(seq "$ROUNDS"); do
-	rm -rf "$dir/out" "$dir/hugo/public"
-	ours+=("$(seconds "$BIN" build -articles "$dir/articles" -out "$dir/out")")
-	peer+=("$(seconds timeout 600 hugo --quiet -s "$dir/hugo" -d "$dir/hugo/public")")
+for round in $(seq "$ROUNDS"); do
+	if [ $((round % 2)) = 1 ]; then
+		settle "$dir/out"; ours+=("$(seconds "$BIN" build -articles "$dir/articles" -out "$dir/out")")
+		settle "$dir/hugo/public"; peer+=("$(seconds timeout 600 hugo --quiet -s "$dir/hugo" -d "$dir/hugo/public")")
+	else
+		settle "$dir/hugo/public"; peer+=("$(seconds timeout 600 hugo --quiet -s "$dir/hugo" -d "$dir/hugo/public")")
+		settle "$dir/out"; ours+=("$(seconds "$BIN" build -articles "$dir/articles" -out "$dir/out")")
+	fi
 done
 pages=$(find "$dir/out/articles" -name '*.html' | wc -l)
 hpages=$(find "$dir/hugo/public" -name '*.html' | wc -l)
 echo "cold build of $N articles: dropfeed wrote $pages pages + 3 feeds + index, Hugo $hpages pages + RSS; median of $ROUNDS"
+echo "  dropfeed: ${ours[*]} s; Hugo: ${peer[*]} s"
 o=$(median "${ours[@]}") p=$(median "${peer[@]}")
 figure "cold build $N (s, vs Hugo)" "$o" "$p" s lower
 awk -v o="$o" -v n="$N" 'BEGIN {printf "dropfeed: %.0f articles/s\n", n / o}'
 
 rm -rf "$dir/out" "$dir/hugo"
 corpus "$BIG" 3000 "$dir/articles" 2>/dev/null
+sync
 t=$(seconds "$BIN" build -articles "$dir/articles" -out "$dir/out")
 figure "cold build $BIG (s, vs 60 s)" "$t" 60 s lower
