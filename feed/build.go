@@ -129,7 +129,7 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 		paths = []string{""}
 	}
 	if len(b.diskFailed) > 0 || b.disk.lost.Load() {
-		paths = append(paths, b.recover()...)
+		paths = slices.Concat(paths, b.recover()) // not into the caller's slice
 	}
 	for _, rel := range paths {
 		if err := b.refresh(rel); err != nil {
