@@ -233,7 +233,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	for i, a := range l.list {
 		rows[i] = a.row
 	}
-	index, err := b.cfg.IndexOf(rows)
+	index, start, err := b.cfg.indexOf(rows)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index: %w", err)
 	}
@@ -243,6 +243,15 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 			f.Gzip() // feeds are what readers poll: compress once, now
 		}
 		changes[name] = f
+	}
+	// Each article's line is kept as a part of the index that is served
+	// (which never changes), not a second time on its own: 15 MB less at
+	// 100,000 articles.
+	served, at := changes[IndexFile].Body(), start
+	for _, a := range l.list {
+		n := len(a.row)
+		a.row = served[at : at+n : at+n]
+		at += n
 	}
 	if l.remade {
 		// Every page anew, so that nothing of a list that may have gone

@@ -82,6 +82,12 @@ func (s Site) IndexRow(a *Article) ([]byte, error) {
 
 // IndexOf renders index.html around rows made by IndexRow, newest first.
 func (s Site) IndexOf(rows [][]byte) ([]byte, error) {
+	index, _, err := s.indexOf(rows)
+	return index, err
+}
+
+// indexOf is IndexOf, and where in the index the first row starts.
+func (s Site) indexOf(rows [][]byte) (index []byte, start int, err error) {
 	// The page is rendered around a mark, then the rows (each escaped by
 	// its template) are copied in its place: the index of 100,000 articles
 	// is 15 MB, made on every rebuild, in one exact allocation.
@@ -89,11 +95,11 @@ func (s Site) IndexOf(rows [][]byte) ([]byte, error) {
 	d.Rows = rowsMark
 	frame, err := execute("index", d, 0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	head, tail, ok := bytes.Cut(frame, []byte(rowsMark))
 	if !ok {
-		return nil, errors.New("index template lost its rows") // a bug
+		return nil, 0, errors.New("index template lost its rows") // a bug
 	}
 	n := len(head) + len(tail)
 	for _, r := range rows {
@@ -104,7 +110,7 @@ func (s Site) IndexOf(rows [][]byte) ([]byte, error) {
 	for _, r := range rows {
 		out = append(out, r...)
 	}
-	return append(out, tail...), nil
+	return append(out, tail...), len(head), nil
 }
 
 // rowsMark stands for the rows of the index; no text of the site holds it
