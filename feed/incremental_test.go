@@ -20,7 +20,7 @@ import (
 // from nothing makes of the same folder (given the same state file, so that
 // the "updated" dates agree).
 func TestIncrementalMatchesFresh(t *testing.T) {
-	for seed := range uint64(4) {
+	for seed := range uint64(6) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { incrementalMatchesFresh(t, seed) })
 	}
 }
@@ -50,33 +50,88 @@ func incrementalMatchesFresh(t *testing.T, seed uint64) {
 	b := build(t, cfg)
 	for step := 1; step <= 60; step++ {
 		clock = clock.Add(time.Minute)
-		name := names[rng.IntN(len(names))]
-		p := filepath.Join(cfg.ArticlesDir, filepath.FromSlash(name))
-		if _, err := os.Stat(p); err == nil && rng.IntN(4) == 0 {
-			must(t, os.Remove(p))
-		} else {
-			writeArticle(t, cfg.ArticlesDir, name, text(step))
-			must(t, os.Chtimes(p, clock, clock))
+		// One path changed, or a few at once (a copy of several files, a
+		// checkout): the watcher hands them over together.
+		var paths []string
+		for range 1 + rng.IntN(3) {
+			name := names[rng.IntN(len(names))]
+			if slices.Contains(paths, name) {
+				continue
+			}
+			paths = append(paths, name)
+			p := filepath.Join(cfg.ArticlesDir, filepath.FromSlash(name))
+			if _, err := os.Stat(p); err == nil && rng.IntN(4) == 0 {
+				must(t, os.Remove(p))
+			} else {
+				writeArticle(t, cfg.ArticlesDir, name, text(step))
+				must(t, os.Chtimes(p, clock, clock))
+			}
 		}
-		paths := []string{name}
+		name := strings.Join(paths, " ")
 		if rng.IntN(10) == 0 {
 			paths = nil // now and then the whole folder, as after an overflow
 		}
 		if _, err := b.Rebuild(paths); err != nil {
 			t.Fatalf("step %d: %v", step, err)
 		}
-		got := snapshotBytes(b.Current())
-		if err := sameAsFolder(cfg.OutDir, got); err != nil {
-			t.Fatalf("step %d (%s): output folder differs from the snapshot: %v", step, name, err)
+		if d := againstFresh(t, b); d != "" {
+			t.Fatalf("step %d (%s of %v): %s", step, name, paths, d)
 		}
-		freshCfg := cfg
-		freshCfg.OutDir = t.TempDir()
-		state, err := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
-		must(t, err)
-		must(t, os.WriteFile(filepath.Join(freshCfg.OutDir, StateFile), state, 0o644))
-		want := snapshotBytes(build(t, freshCfg).Current())
-		if d := diffFiles(got, want); d != "" {
-			t.Fatalf("step %d (%s of %v): incremental and fresh builds differ: %s", step, name, paths, d)
+	}
+}
+
+// againstFresh compares a builder's snapshot with its output folder and
+// with what a builder starting from nothing makes of the same articles
+// (given the same state file): "" when all three agree.
+func againstFresh(t *testing.T, b *Builder) string {
+	t.Helper()
+	got := snapshotBytes(b.Current())
+	if err := sameAsFolder(b.cfg.OutDir, got); err != nil {
+		return "output folder differs from the snapshot: " + err.Error()
+	}
+	freshCfg := b.cfg
+	freshCfg.OutDir = t.TempDir()
+	state, err := os.ReadFile(filepath.Join(b.cfg.OutDir, StateFile))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(freshCfg.OutDir, StateFile), state, 0o644))
+	if d := diffFiles(got, snapshotBytes(build(t, freshCfg).Current())); d != "" {
+		return "incremental and fresh builds differ: " + d
+	}
+	return ""
+}
+
+// Two new files that want one address, in one batch of changes: the first
+// by path has it, the other a hashed one, as a fresh build gives; when one
+// goes, the other keeps (or takes back) its own page.
+func TestIncrementalBatchClash(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2020-01-01\n\nb\n")
+	b := build(t, cfg)
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A md\n---\n2020-01-02\n\nmd\n")
+	writeArticle(t, cfg.ArticlesDir, "a.txt", "A txt\n---\n2020-01-03\n\ntxt\n")
+	for _, step := range []struct {
+		what   string
+		change func()
+		paths  []string
+	}{
+		{"a.md and a.txt at once", func() {}, []string{"a.txt", "a.md"}},
+		{"a.txt deleted", func() { must(t, os.Remove(filepath.Join(cfg.ArticlesDir, "a.txt"))) }, []string{"a.txt"}},
+		{"a.txt back, a.md deleted", func() {
+			writeArticle(t, cfg.ArticlesDir, "a.txt", "A txt\n---\n2020-01-03\n\ntxt\n")
+			must(t, os.Remove(filepath.Join(cfg.ArticlesDir, "a.md")))
+		}, []string{"a.md", "a.txt"}},
+	} {
+		step.change()
+		if _, err := b.Rebuild(step.paths); err != nil {
+			t.Fatal(err)
+		}
+		if d := againstFresh(t, b); d != "" {
+			t.Fatalf("%s: %s", step.what, d)
+		}
+		for _, a := range b.lib.list {
+			if b.Current().File(PagePath(a.Slug)) == nil {
+				t.Fatalf("%s: %s is listed without its page", step.what, a.Path)
+			}
 		}
 	}
 }

@@ -472,6 +472,7 @@ func (l *library) forget() { l.list = nil }
 // or would be in a clash of slugs.
 func (l *library) patch() (added, removed []*Article, ok bool) {
 	paths := slices.Sorted(maps.Keys(l.dirty))
+	claimed := map[string]string{} // natural slug → the changed path that wants it
 	for _, p := range paths {
 		a, old := l.published(p), l.listed[p]
 		if a == old {
@@ -484,6 +485,10 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 			if q, taken := l.owner[a.natural]; (taken && q != p) || a.Slug != a.natural {
 				return nil, nil, false
 			}
+			if _, taken := claimed[a.natural]; taken { // two new files want one slug
+				return nil, nil, false
+			}
+			claimed[a.natural] = p
 		}
 	}
 	for _, p := range paths {
