@@ -196,7 +196,9 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	made := make([]*File, len(added))
 	failed := make([]error, len(added))
 	eachParallel(len(added), func(i int) {
-		if made[i] = added[i].page; made[i] == nil { // made as it was read, normally
+		// Made as it was read, normally; again if its temporary file went
+		// (a rebuild that failed after reading it, and a write since).
+		if made[i] = added[i].page; made[i] == nil || made[i].temp != "" && !b.disk.owns(made[i].temp) {
 			made[i], failed[i] = b.makePage(added[i], before, now)
 		}
 	})

@@ -2,10 +2,14 @@ package feed
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -108,5 +112,84 @@ func TestLostPageEntersFeeds(t *testing.T) {
 	page, err := os.ReadFile(oldPage)
 	if err != nil || !bytes.Contains(page, []byte("<em>older</em>")) {
 		t.Errorf("its page was not made again: %v", err)
+	}
+}
+
+// Reading an older snapshot's page while the builder replaces it is served
+// from the bytes held for it, and does not count as a page lost from the
+// folder (which would make the builder check every file).
+func TestPageReadDuringReplace(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	clock := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return clock }
+	text := func(i int) string {
+		return fmt.Sprintf("A\n---\n2020-01-01\n\nv%d %s\n", i, strings.Repeat("text ", 500))
+	}
+	writeArticle(t, cfg.ArticlesDir, "a.md", text(0))
+	b := build(t, cfg)
+	var stop atomic.Bool
+	var nils atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for !stop.Load() {
+				f := b.Current().File("articles/a.html")
+				for range 20 {
+					if f.Body() == nil {
+						nils.Add(1)
+					}
+				}
+			}
+		})
+	}
+	flagged := 0
+	for i := 1; i < 200; i++ {
+		clock = clock.Add(time.Minute)
+		writeArticle(t, cfg.ArticlesDir, "a.md", text(i))
+		if _, err := b.Rebuild([]string{"a.md"}); err != nil {
+			t.Fatal(err)
+		}
+		if b.disk.lost.Load() {
+			flagged++
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if flagged > 0 || nils.Load() > 0 {
+		t.Errorf("page taken for lost after %d of 199 rebuilds; %d reads without bytes (nobody touched out/)", flagged, nils.Load())
+	}
+}
+
+// A new page whose temporary file goes before it is renamed into place
+// (someone cleaning out/) is made again by the next retry.
+func TestNewPageLostBeforeRename(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nx body\n")
+	b := build(t, cfg)
+	writeArticle(t, cfg.ArticlesDir, "new.md", "New\n---\n2020-01-02\n\nnew body\n")
+	// A rebuild, step by step, with the temporary file removed between
+	// reading the article and writing out/.
+	b.mu.Lock()
+	must(t, b.refresh("new.md"))
+	page := b.lib.entries["new.md"].art.page
+	if page == nil || page.temp == "" {
+		b.mu.Unlock()
+		t.Fatal("the new article's page was not made as it was read")
+	}
+	must(t, os.Remove(page.temp))
+	snap, changed, err := b.render(b.lib.articles())
+	must(t, err)
+	if err := b.writeDisk(snap, changed); !errors.Is(err, ErrOutput) {
+		t.Errorf("writing a page whose bytes are lost: %v, want ErrOutput", err)
+	}
+	b.cur.Store(snap)
+	b.mu.Unlock()
+	if err := b.RetryDisk(); err != nil {
+		t.Errorf("retry: %v", err)
+	}
+	body := b.Current().File("articles/new.html").Body()
+	onDisk, err := os.ReadFile(filepath.Join(cfg.OutDir, "articles", "new.html"))
+	if body == nil || err != nil || !bytes.Equal(body, onDisk) || !bytes.Contains(body, []byte("new body")) {
+		t.Fatalf("the lost page was not made again (%v)", err)
 	}
 }

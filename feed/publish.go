@@ -38,16 +38,24 @@ type disk struct {
 	missed map[string]bool // paths of pages found missing or changed when read
 }
 
-// missing records that the page stored at p is no longer there as written.
-// Safe to call from any goroutine.
-func (d *disk) missing(p string) {
+// missing records that the bytes of the page name are no longer where they
+// were written. Safe to call from any goroutine.
+func (d *disk) missing(name string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.missed == nil {
 		d.missed = map[string]bool{}
 	}
-	d.missed[p] = true
+	d.missed[name] = true
 	d.lost.Store(true)
+}
+
+// owns reports whether the temporary file tmp is still there to be claimed
+// by a write.
+func (d *disk) owns(tmp string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.temps[tmp]
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -106,13 +114,16 @@ func (d *disk) recheck() (lost []string) {
 	d.lost.Store(false)
 	d.mu.Unlock()
 	for name, f := range d.written {
-		p := d.path(name)
-		if info, err := os.Stat(p); err != nil || info.Size() != int64(f.Size) || missed[p] {
+		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(f.Size) || missed[name] {
 			delete(d.written, name)
 			if !f.hold() {
 				lost = append(lost, name)
 			}
 		}
+		delete(missed, name)
+	}
+	for name := range missed { // lost before they were ever in place
+		lost = append(lost, name)
 	}
 	for name, size := range d.extra {
 		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(size) {
@@ -220,7 +231,7 @@ func (d *disk) replace(todo []pending) []error {
 		body := p.body()
 		if body == nil && p.file != nil && p.file.Size > 0 {
 			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
-			d.missing(d.path(p.name))
+			d.missing(p.name)
 			continue
 		}
 		tmp, err := d.writeTemp(p.name, body)

@@ -190,16 +190,19 @@ func (f *File) Body() []byte {
 	if z := f.held.Load(); z != nil {
 		return uncompress(*z)
 	}
-	if c := f.stored.Load(); c != nil {
-		p := c.path()
-		if b := f.readCopy(p); b != nil {
+	c := f.stored.Load()
+	if c != nil {
+		if b := f.readCopy(c.path()); b != nil {
 			return b
 		}
-		c.d.missing(p)
 	}
-	// The disk writer holds the bytes again before it replaces them.
+	// The disk writer holds the bytes again before it replaces them: a
+	// read that lost that race finds them here.
 	if z := f.held.Load(); z != nil {
 		return uncompress(*z)
+	}
+	if c != nil {
+		c.d.missing(c.name)
 	}
 	return nil
 }
@@ -227,10 +230,9 @@ const pageLevel = gzip.DefaultCompression
 // most of the memory. Once the output folder has the file (stored), not
 // even those are kept. Only for a new file, before anyone else holds it.
 func (f *File) compact() {
-	if z := compress(f.body, pageLevel); z != nil {
-		f.held.Store(&z)
-		f.body = nil
-	}
+	z := gzipped(f.body, pageLevel)
+	f.held.Store(&z)
+	f.body = nil
 }
 
 // compacted reports whether the file keeps its bytes compressed or in the
@@ -276,7 +278,7 @@ func (f *File) hold() bool {
 	if b == nil {
 		return false
 	}
-	z := compress(b, pageLevel)
+	z := gzipped(b, pageLevel)
 	f.held.Store(&z)
 	return true
 }
@@ -291,6 +293,14 @@ var (
 // compress gzips body at level (DefaultCompression or higher), nil when that
 // is not smaller.
 func compress(body []byte, level int) []byte {
+	if z := gzipped(body, level); len(z) < len(body) {
+		return z
+	}
+	return nil
+}
+
+// gzipped is body gzipped at level (DefaultCompression or higher).
+func gzipped(body []byte, level int) []byte {
 	pool := &gzippers[max(level, 0)]
 	var b bytes.Buffer
 	zw, _ := pool.Get().(*gzip.Writer)
@@ -302,9 +312,6 @@ func compress(body []byte, level int) []byte {
 	zw.Write(body)
 	zw.Close()
 	pool.Put(zw)
-	if b.Len() >= len(body) {
-		return nil
-	}
 	return bytes.Clone(b.Bytes()) // not the buffer's spare capacity
 }
 
@@ -339,7 +346,7 @@ func (f *File) Gzip() []byte {
 			return *z
 		}
 		if b := f.Body(); b != nil {
-			return compress(b, pageLevel)
+			return gzipped(b, pageLevel)
 		}
 		return nil
 	}
