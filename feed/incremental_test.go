@@ -284,3 +284,26 @@ func TestStateJournalCompacts(t *testing.T) {
 	}
 	t.Fatal("never written whole")
 }
+
+// A file that lost a clash and is broken when the clash goes keeps its last
+// good version as it was, and its failure is told once, not on every
+// rebuild that lists everything again.
+func TestBrokenClashLoserToldOnce(t *testing.T) {
+	cfg, logs := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A md\n---\n2020-01-02\n\nmd\n")
+	writeArticle(t, cfg.ArticlesDir, "a.txt", "A txt\n---\n2020-01-03\n\ntxt\n")
+	b := build(t, cfg)
+	writeArticle(t, cfg.ArticlesDir, "a.txt", "---\ntitle: [unclosed\n---\nbroken\n")
+	must(t, os.Remove(filepath.Join(cfg.ArticlesDir, "a.md")))
+	for range 3 {
+		if _, err := b.Rebuild(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(logs.matching("a.txt", "last good version stays")); n != 1 {
+		t.Errorf("the broken file was reported %d times, want once:\n%s", n, logs)
+	}
+	if f := b.Current().File(PagePath("a-" + shortHash("a.txt"))); f == nil || !bytes.Contains(f.Body(), []byte("txt")) {
+		t.Error("the last good version of the broken file is not published as it was")
+	}
+}

@@ -551,7 +551,10 @@ func (l *library) relist() {
 			if !first {
 				contested[a.natural] = true
 			}
-			if first != (a.Slug == a.natural) {
+			// A file whose current bytes fail keeps its last good version
+			// as it is (parsing it again would only fail again, and say
+			// so again); it is settled once fixed.
+			if first != (a.Slug == a.natural) && l.entries[p].failure == "" {
 				refix = append(refix, p)
 			}
 		}
