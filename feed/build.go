@@ -359,11 +359,13 @@ func (b *Builder) adopt(name string, f, prev *File) *File {
 }
 
 // The HTML of an article is most of its memory, and the feeds need it only
-// for the newest few: the others have it put away. As the library reads
-// them, every article has it compressed (pack); once an article's page is
-// rendered, the page, kept compressed, holds it verbatim (shelve). unshelve
-// brings it back when the article needs it again (it enters the feeds, or
-// its page is rendered).
+// for the newest few: the others have it put away. Once an article's page
+// is made (as it is read), the page, in the output folder, holds it
+// verbatim (shelve), and a summary made from it goes too; should the page
+// not be made then, the HTML is kept compressed (pack). unshelve brings
+// them back when the article needs them again (it enters the feeds, or its
+// page is made again), from the page, or from the article's file if the
+// page is gone.
 
 func pack(a *Article) {
 	if z := compress([]byte(a.HTML), gzip.BestSpeed); z != nil {

@@ -16,10 +16,11 @@ import (
 // the snapshot (never a directory listing, a dot-file or anything outside
 // it), with strong ETags, Last-Modified, conditional requests and gzip.
 //
-// The common requests (a plain or conditional GET or HEAD) are answered from
-// headers prepared once per file, without allocating; requests with Range,
-// If-Match, If-Unmodified-Since or If-Range go through http.ServeContent,
-// which has the rules for them.
+// The common requests (a plain or conditional GET or HEAD) for the feeds
+// and the index are answered from headers prepared once per file, without
+// allocating; article pages are read from the output folder per request.
+// Requests with Range, If-Match, If-Unmodified-Since or If-Range go through
+// http.ServeContent, which has the rules for them.
 func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		req, res := &ctx.Request.Header, &ctx.Response.Header
