@@ -32,9 +32,8 @@ type Article struct {
 	Draft     bool
 	Undated   bool // Published came from the file's modification time
 
-	// While a builder keeps HTML put away (see shelve): compressed, or in
-	// the page that holds it, and where.
-	htmlz             []byte
+	// While a builder keeps HTML put away (see shelve): the page that
+	// holds it, and where.
 	shelf             *File
 	shelfAt, shelfLen int
 	row               []byte // its line in the index, once rendered

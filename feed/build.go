@@ -2,7 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -128,9 +127,15 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 	if paths == nil {
 		paths = []string{""}
 	}
-	if len(b.diskFailed) > 0 || b.disk.lost.Load() {
+	if len(b.diskFailed) > 0 || b.disk.anyMissing() {
 		paths = slices.Concat(paths, b.recover()) // not into the caller's slice
 	}
+	return b.rebuild(paths, start)
+}
+
+// rebuild is Rebuild once the output folder has been looked at; b.mu is
+// held.
+func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	for _, rel := range paths {
 		if err := b.refresh(rel); err != nil {
 			return Stats{}, err
@@ -198,7 +203,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	eachParallel(len(added), func(i int) {
 		// Made as it was read, normally; again if its temporary file went
 		// (a rebuild that failed after reading it, and a write since).
-		if made[i] = added[i].page; made[i] == nil || made[i].temp != "" && !b.disk.owns(made[i].temp) {
+		if made[i] = added[i].page; made[i] == nil || made[i].tempFile() != "" && !b.disk.owns(made[i].tempFile()) {
 			made[i], failed[i] = b.makePage(added[i], before, now)
 		}
 	})
@@ -298,7 +303,7 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 		}
 	}
 	if tmp, err := b.disk.writeTemp(name, body); err == nil {
-		f.body, f.temp = nil, tmp // compacted, and stored at once
+		f.body = nil // compacted, and stored at once
 		f.storedAt(b.disk, name, tmp)
 	} else {
 		f.compact() // the disk writer tries again, and reports
@@ -320,9 +325,7 @@ func (b *Builder) prerender(a *Article) {
 	}
 	if f, err := b.makePage(a, before, b.cfg.Now()); err == nil {
 		a.page = f
-	} else {
-		pack(a) // render tries again, and reports
-	}
+	} // else render tries again, and reports
 }
 
 // diffPages compares a list made again with the pages rendered before: the
@@ -361,17 +364,10 @@ func (b *Builder) adopt(name string, f, prev *File) *File {
 // The HTML of an article is most of its memory, and the feeds need it only
 // for the newest few: the others have it put away. Once an article's page
 // is made (as it is read), the page, in the output folder, holds it
-// verbatim (shelve), and a summary made from it goes too; should the page
-// not be made then, the HTML is kept compressed (pack). unshelve brings
+// verbatim (shelve), and a summary made from it goes too. unshelve brings
 // them back when the article needs them again (it enters the feeds, or its
 // page is made again), from the page, or from the article's file if the
 // page is gone.
-
-func pack(a *Article) {
-	if z := compress([]byte(a.HTML), gzip.BestSpeed); z != nil {
-		a.HTML, a.htmlz = "", z
-	}
-}
 
 func shelve(a *Article, page *File, body []byte) {
 	at := bytes.Index(body, []byte(a.HTML))
@@ -386,21 +382,19 @@ func shelve(a *Article, page *File, body []byte) {
 }
 
 func (b *Builder) unshelve(a *Article) {
-	switch {
-	case a.htmlz != nil:
-		a.HTML, a.htmlz = string(uncompress(a.htmlz)), nil
-	case a.shelf != nil:
-		if page := a.shelf.Body(); page != nil {
-			a.HTML = string(page[a.shelfAt : a.shelfAt+a.shelfLen])
-		} else {
-			// The page went from the output folder: the article's
-			// file has the HTML too.
-			a.HTML = b.lib.bodyOf(a)
-		}
-		a.shelf = nil
-		if a.summaryMade {
-			a.Summary = summaryOf(a.HTML, summaryLen)
-		}
+	if a.shelf == nil {
+		return
+	}
+	if page := a.shelf.Body(); page != nil {
+		a.HTML = string(page[a.shelfAt : a.shelfAt+a.shelfLen])
+	} else {
+		// The page went from the output folder: the article's file has
+		// the HTML too.
+		a.HTML = b.lib.bodyOf(a)
+	}
+	a.shelf = nil
+	if a.summaryMade {
+		a.Summary = summaryOf(a.HTML, summaryLen)
 	}
 }
 
@@ -480,15 +474,13 @@ func (b *Builder) recover() []string {
 // and makes again the pages the output folder lost.
 func (b *Builder) RetryDisk() error {
 	b.mu.Lock()
-	if (len(b.diskFailed) == 0 && !b.disk.lost.Load()) || b.Current() == nil {
-		b.mu.Unlock()
+	defer b.mu.Unlock()
+	if (len(b.diskFailed) == 0 && !b.disk.anyMissing()) || b.Current() == nil {
 		return nil
 	}
 	if paths := b.recover(); len(paths) > 0 {
-		b.mu.Unlock()
-		_, err := b.Rebuild(paths)
+		_, err := b.rebuild(paths, time.Now())
 		return err
 	}
-	defer b.mu.Unlock()
 	return b.writeDisk(b.Current(), nil)
 }

@@ -149,7 +149,7 @@ func TestPageReadDuringReplace(t *testing.T) {
 		if _, err := b.Rebuild([]string{"a.md"}); err != nil {
 			t.Fatal(err)
 		}
-		if b.disk.lost.Load() {
+		if b.disk.anyMissing() {
 			flagged++
 		}
 	}
@@ -172,11 +172,11 @@ func TestNewPageLostBeforeRename(t *testing.T) {
 	b.mu.Lock()
 	must(t, b.refresh("new.md"))
 	page := b.lib.entries["new.md"].art.page
-	if page == nil || page.temp == "" {
+	if page == nil || page.tempFile() == "" {
 		b.mu.Unlock()
 		t.Fatal("the new article's page was not made as it was read")
 	}
-	must(t, os.Remove(page.temp))
+	must(t, os.Remove(page.tempFile()))
 	snap, changed, err := b.render(b.lib.articles())
 	must(t, err)
 	if err := b.writeDisk(snap, changed); !errors.Is(err, ErrOutput) {

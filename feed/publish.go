@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,7 +30,6 @@ type disk struct {
 	written map[string]*File // what the folder holds, as far as we know
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
-	lost    atomic.Bool      // a page written here was found missing or changed
 
 	mu     sync.Mutex
 	temps  map[string]bool // temporary files written and not yet renamed or removed
@@ -47,7 +45,14 @@ func (d *disk) missing(name string) {
 		d.missed = map[string]bool{}
 	}
 	d.missed[name] = true
-	d.lost.Store(true)
+}
+
+// anyMissing reports whether a page was found missing since the last
+// recheck.
+func (d *disk) anyMissing() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.missed) > 0
 }
 
 // owns reports whether the temporary file tmp is still there to be claimed
@@ -111,7 +116,6 @@ func (d *disk) recheck() (lost []string) {
 	d.mu.Lock()
 	missed := d.missed
 	d.missed = nil
-	d.lost.Store(false)
 	d.mu.Unlock()
 	for name, f := range d.written {
 		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(f.Size) || missed[name] {
@@ -157,10 +161,8 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 	}
 	full := changed == nil || !d.swept
 	if full {
-		for _, m := range files.shards {
-			for name, f := range m {
-				consider(name, f)
-			}
+		for name, f := range files.all {
+			consider(name, f)
 		}
 	} else {
 		for _, name := range changed {
@@ -173,7 +175,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 	var todo []pending
 	for _, name := range slices.Concat(pages, top) {
 		f := files.get(name)
-		todo = append(todo, pending{name: name, body: f.Body, temp: f.temp, file: f,
+		todo = append(todo, pending{name: name, body: f.Body, temp: f.tempFile(), file: f,
 			before: func() {
 				if old := d.written[name]; old != nil && old != f {
 					old.hold() // snapshots still served may need the bytes this replaces
@@ -182,7 +184,6 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 			done: func() {
 				d.written[name] = f
 				f.storedAt(d, name, "")
-				f.temp = ""
 			}})
 	}
 	for _, name := range names {

@@ -30,17 +30,7 @@ type Snapshot struct {
 func (s *Snapshot) File(name string) *File { return s.files.get(name) }
 
 // Files are every output file and its name, in no particular order.
-func (s *Snapshot) Files() iter.Seq2[string, *File] {
-	return func(yield func(string, *File) bool) {
-		for _, m := range s.files.shards {
-			for name, f := range m {
-				if !yield(name, f) {
-					return
-				}
-			}
-		}
-	}
-}
+func (s *Snapshot) Files() iter.Seq2[string, *File] { return s.files.all }
 
 // fileShards is how many parts a fileSet is split into.
 const fileShards = 256
@@ -59,6 +49,20 @@ func shardOf(name string) int {
 		h = (h ^ uint32(name[i])) * 16777619
 	}
 	return int(h % fileShards)
+}
+
+// all yields every file and its name, in no particular order.
+func (s *fileSet) all(yield func(string, *File) bool) {
+	if s == nil {
+		return
+	}
+	for _, m := range s.shards {
+		for name, f := range m {
+			if !yield(name, f) {
+				return
+			}
+		}
+	}
 }
 
 func (s *fileSet) get(name string) *File {
@@ -107,9 +111,7 @@ type File struct {
 	held   atomic.Pointer[[]byte]     // a compacted file's bytes, gzipped: while the folder may not have them
 	stored atomic.Pointer[storedCopy] // where the folder has a compacted file's bytes
 
-	// Known to the builder alone, before the file is published.
-	temp    string // a temporary file in the output folder with the bytes
-	adopted bool   // the output folder had the bytes already
+	adopted bool // the output folder had the bytes already (known to the builder alone)
 
 	once sync.Once
 	p    *prepared // made by prepare, never for a compacted file
@@ -131,7 +133,6 @@ type representation struct {
 	etag    string
 	header  []headerField // of a 200 response
 	notMod  []headerField // of a 304 response
-	present bool
 }
 
 // headerField is one response header, in the form fasthttp copies from.
@@ -223,7 +224,7 @@ func etagOf(body []byte) string {
 
 // pageLevel compresses compacted files, for keeping and for serving: one
 // level, so that their gzip representation is the same bytes every time.
-const pageLevel = gzip.DefaultCompression
+const pageLevel = gzip.BestSpeed
 
 // compact keeps only the compressed bytes of a file that is seldom asked
 // for (an article page): with 100,000 articles the pages would otherwise be
@@ -245,6 +246,15 @@ type storedCopy struct {
 	d    *disk
 	name string // the file's name in the folder (the string the snapshot has)
 	temp string // or the temporary file that has them, before it is renamed
+}
+
+// tempFile is the temporary file that has the bytes of a file not yet
+// renamed into place, "" if none.
+func (f *File) tempFile() string {
+	if c := f.stored.Load(); c != nil {
+		return c.temp
+	}
+	return ""
 }
 
 func (c *storedCopy) path() string {
@@ -371,7 +381,7 @@ func (f *File) representations() (plain, zipped *representation) {
 		return &p, &z
 	}
 	f.prepare()
-	if f.p.zipped.present {
+	if f.p.gzip != nil {
 		return &f.p.plain, &f.p.zipped
 	}
 	return &f.p.plain, nil
@@ -405,7 +415,7 @@ func (f *File) representation(body []byte, size int, etag, encoding, lastMod str
 		one("Cache-Control", "public, max-age=60"),
 		one("Vary", "Accept-Encoding"),
 	}
-	r := representation{body: body, gzipped: encoding != "", sized: size >= 0, etag: etag, present: true, notMod: common}
+	r := representation{body: body, gzipped: encoding != "", sized: size >= 0, etag: etag, notMod: common}
 	r.header = append(r.header, common...)
 	r.header = append(r.header, one("Content-Type", f.Type), one("Last-Modified", lastMod))
 	if size >= 0 {

@@ -66,7 +66,7 @@ type library struct {
 	history *history
 	entries map[string]*entry // by path relative to dir, slash-separated
 	report  func(path, reason string, warning bool)
-	made    func(a *Article) // told of each article parsed, in parallel
+	made    func(a *Article) // told of each article parsed, in parallel (it makes the page and puts the HTML away)
 
 	mu      sync.Mutex
 	writing []string // files left unread because they were open for writing
@@ -295,8 +295,6 @@ func (l *library) load(f found, prev *entry) *entry {
 	l.history.stamp(&a, e.hash, f.modTime)
 	if l.made != nil {
 		l.made(&a)
-	} else {
-		pack(&a) // 100,000 articles are read before any page is rendered
 	}
 	e.art = &a
 	return e
