@@ -36,7 +36,6 @@ type Article struct {
 	// holds it, and where.
 	shelf             *File
 	shelfAt, shelfLen int
-	row               []byte // its line in the index, once rendered
 	natural           string // the slug it has when no clash forces another
 	page              *File  // its page, made as it was read
 	summaryMade       bool   // Summary was made from HTML (and is put away with it)

@@ -236,29 +236,23 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rows := make([][]byte, len(l.list))
-	for i, a := range l.list {
-		rows[i] = a.row
-	}
-	index, start, err := b.cfg.indexOf(rows)
-	if err != nil {
-		return nil, nil, fmt.Errorf("index: %w", err)
-	}
-	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed, IndexFile: index} {
+	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed} {
 		f := b.newFile(name, body, before.get(name), now)
-		if name != IndexFile {
-			f.Gzip() // feeds are what readers poll: compress once, now
-		}
+		f.Gzip() // feeds are what readers poll: compress once, now
 		changes[name] = f
 	}
-	// Each article's line is kept as a part of the index that is served
-	// (which never changes), not a second time on its own: 15 MB less at
-	// 100,000 articles.
-	served, at := changes[IndexFile].Body(), start
-	for _, a := range l.list {
-		n := len(a.row)
-		a.row = served[at : at+n : at+n]
-		at += n
+	// The index changes only when a line of it does: not for an edit of
+	// an article's body, the most common rebuild.
+	if index := before.get(IndexFile); index == nil || l.remade || !b.cfg.sameRows(added, removed) {
+		body, err := b.cfg.Index(l.list)
+		if err != nil {
+			return nil, nil, fmt.Errorf("index: %w", err)
+		}
+		f := b.newFile(IndexFile, body, index, now)
+		if f != index && f.Size > zipAbove {
+			f.zip()
+		}
+		changes[IndexFile] = f
 	}
 	if l.remade {
 		// Every page anew, so that nothing of a list that may have gone
@@ -271,24 +265,19 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	return &Snapshot{files: before.with(changes)}, slices.Collect(maps.Keys(changes)), nil
 }
 
-// makePage renders an article's page and its line in the index. A new
-// page is written at once to a temporary file in the output folder (the
-// disk writer renames it into place), so that a build of 100,000 articles
-// never holds their pages in memory together; the article's HTML is then
+// makePage renders an article's page. A new page is written at once to a
+// temporary file in the output folder (the disk writer renames it into
+// place), so that a build of 100,000 articles never holds their pages in
+// memory together; the article's HTML is then
 // put away in it. On the first build a page the output folder already has,
 // byte for byte, is taken as it is.
 func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, error) {
 	name := PagePath(a.Slug)
 	b.unshelve(a)
 	body, err := b.cfg.Page(a)
-	var row []byte
-	if err == nil {
-		row, err = b.cfg.IndexRow(a)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("page of %s: %w", a.Path, err)
 	}
-	a.row = bytes.Clone(row) // not the spare room of the buffer it was made in, for each of 100,000
 	old := before.get(name)
 	f := newFile(name, body, old, now)
 	shelve(a, f, body)

@@ -150,5 +150,5 @@ func (h *history) written(data []byte, whole, ok bool) {
 	} else {
 		h.lines += n
 	}
-	clear(h.changed)
+	h.changed = map[string]bool{} // not cleared: it would keep the room of every path after a cold build
 }

@@ -360,6 +360,9 @@ func serveOn(t *testing.T, b *Builder, tune func(*fasthttp.Server)) string {
 		if err := srv.ShutdownWithContext(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
+		// A test that ends at once may shut down before Serve took the
+		// listener: closing it ends that Serve too.
+		ln.Close()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}

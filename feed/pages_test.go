@@ -1,0 +1,201 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"html/template"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rowTemplate is the index line as html/template made it before rows were
+// written by hand: the oracle the hand-written escaping is held to.
+var rowTemplate = template.Must(template.New("row").Funcs(template.FuncMap{
+	"date": func(t time.Time) string { return t.Format("2 January 2006") },
+	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
+}).Parse(`<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
+`))
+
+func templateRow(t *testing.T, s Site, a *Article) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := rowTemplate.Execute(&b, struct {
+		Site    Site
+		Article *Article
+	}{s, a}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestIndexRowsMatchTemplate holds the hand-written index lines to what
+// html/template makes of the same line, over site addresses and titles
+// full of what either escapes: quotes, '&', '+', '<', NUL, spaces,
+// percent signs, non-ASCII, refused schemes; slugs plain and not; dates
+// in zones east and west (RFC 3339 offsets hold a '+').
+func TestIndexRowsMatchTemplate(t *testing.T) {
+	bases := []string{
+		"http://127.0.0.1:8080/",
+		"https://example.org/blog/",
+		"http://h/a%20b/",
+		"http://h/%7Euser/x+y/",
+		"HTTPS://H/p'q(r)!*/",
+		"http://[::1]:80/",
+		"http://h/%C3%A9t%C3%A9/",
+		"http://h/a&b=c;d@e,f$g/",
+		"ftp://h/",
+		"javascript:alert(1)/",
+		"http://h/a%2Fb/",
+		"http://h/50%25/",
+		"http://h/q/?x=1#f",
+	}
+	zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -7*3600)}
+	pieces := []string{"a", "Z", "0", " ", `"`, "&", "'", "+", "<", ">", "\x00", "%", "é", "日本", "&amp;", "/", "-", "_", ".", "~", "#", "?", "\\", "`", "{", "|"}
+	slugs := []string{"plain", "dir/sub-name_2", "café", "日本/語", "x"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	for _, base := range bases {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		s := Site{BaseURL: u, Title: "t"}
+		r := s.rows()
+		var list []*Article
+		for i := range 200 {
+			a := &Article{
+				Path:      "p" + word(2),
+				Slug:      slugs[i%len(slugs)],
+				Title:     word(1 + rng.IntN(12)),
+				Published: time.Unix(rng.Int64N(4e9), 0).In(zones[i%len(zones)]),
+			}
+			if i%7 == 0 {
+				a.Slug = SlugOf(word(6)+".md", "")
+			}
+			if got, want := string(r.append(nil, a)), templateRow(t, s, a); got != want {
+				t.Fatalf("base %q, slug %q, title %q:\n got %s\nwant %s", base, a.Slug, a.Title, got, want)
+			}
+			list = append(list, a)
+		}
+		// The whole index: the page around the lines, in list order.
+		index, err := s.Index(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows strings.Builder
+		for _, a := range list {
+			rows.WriteString(templateRow(t, s, a))
+		}
+		if !strings.Contains(string(index), "<ul>\n"+rows.String()+"</ul>") {
+			t.Fatalf("base %q: the index does not hold its lines, in order, between <ul> and </ul>", base)
+		}
+	}
+}
+
+// TestSameRows: the index is kept only when every added article is the new
+// version of a removed one with the same line at the same place.
+func TestSameRows(t *testing.T) {
+	s := Site{BaseURL: mustParseURL(t, "http://127.0.0.1/")}
+	day := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	old := &Article{Path: "a.md", Slug: "a", Title: "A", Published: day, HTML: "<p>one</p>"}
+	edit := func(f func(a *Article)) *Article {
+		a := *old
+		f(&a)
+		return &a
+	}
+	cases := []struct {
+		name           string
+		added, removed []*Article
+		same           bool
+	}{
+		{"nothing changed", nil, nil, true},
+		{"body edited", []*Article{edit(func(a *Article) { a.HTML = "<p>two</p>"; a.Tags = []string{"x"} })}, []*Article{old}, true},
+		{"title edited", []*Article{edit(func(a *Article) { a.Title = "B" })}, []*Article{old}, false},
+		{"date edited", []*Article{edit(func(a *Article) { a.Published = day.Add(time.Hour) })}, []*Article{old}, false},
+		{"date edited below a second", []*Article{edit(func(a *Article) { a.Published = day.Add(time.Millisecond) })}, []*Article{old}, false},
+		{"same instant, other zone", []*Article{edit(func(a *Article) { a.Published = day.In(time.FixedZone("", 3600)) })}, []*Article{old}, false},
+		{"slug changed", []*Article{edit(func(a *Article) { a.Slug = "a-2" })}, []*Article{old}, false},
+		{"added", []*Article{edit(func(a *Article) { a.Path = "b.md" })}, nil, false},
+		{"removed", nil, []*Article{old}, false},
+		{"another file, same line", []*Article{edit(func(a *Article) { a.Path = "b.md" })}, []*Article{old}, false},
+	}
+	for _, c := range cases {
+		if got := s.sameRows(c.added, c.removed); got != c.same {
+			t.Errorf("%s: sameRows = %v, want %v", c.name, got, c.same)
+		}
+	}
+}
+
+func mustParseURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestBigIndexKeptZipped: an index over zipAbove is kept only gzipped. It
+// is served right both ways and written to the folder whole; a body edit
+// keeps it, a new title makes it again.
+func TestBigIndexKeptZipped(t *testing.T) {
+	defer func(n int) { zipAbove = n }(zipAbove)
+	zipAbove = 0
+	srv, b := testServer(t)
+	f := b.Current().File(IndexFile)
+	if f.body != nil || f.held.Load() == nil || !f.zipped {
+		t.Fatal("the index is not kept gzipped only")
+	}
+	onDisk, err := os.ReadFile(filepath.Join(b.cfg.OutDir, IndexFile))
+	must(t, err)
+	if !bytes.Contains(onDisk, []byte(`/articles/sub/second.html">Second</a>`)) || f.held.Load() == nil {
+		t.Fatal("the index in the folder lacks a line, or writing it dropped the gzipped bytes")
+	}
+	resp, body := do(t, "GET", srv.URL+"/")
+	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("ETag") != f.ETag {
+		t.Errorf("identity: %d, ETag %s; want the folder's bytes with ETag %s", resp.StatusCode, resp.Header.Get("ETag"), f.ETag)
+	}
+	resp, body = do(t, "GET", srv.URL+"/", "Accept-Encoding", "gzip")
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	must(t, err)
+	plain, err := io.ReadAll(zr)
+	if err != nil || resp.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(plain, onDisk) {
+		t.Errorf("gzip: Content-Encoding %q, body not the index (%v)", resp.Header.Get("Content-Encoding"), err)
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/", "If-None-Match", f.ETag); resp.StatusCode != 304 {
+		t.Errorf("If-None-Match: %d, want 304", resp.StatusCode)
+	}
+
+	writeArticle(t, b.cfg.ArticlesDir, "sub/second.md", "Second\n---\n2020-01-01\n\nOnly the body changed.\n")
+	if _, err := b.Rebuild([]string{"sub/second.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Current().File(IndexFile) != f {
+		t.Error("a body edit made the index again")
+	}
+	writeArticle(t, b.cfg.ArticlesDir, "sub/second.md", "Renamed\n---\n2020-01-01\n\nOnly the body changed.\n")
+	if _, err := b.Rebuild([]string{"sub/second.md"}); err != nil {
+		t.Fatal(err)
+	}
+	g := b.Current().File(IndexFile)
+	onDisk, err = os.ReadFile(filepath.Join(b.cfg.OutDir, IndexFile))
+	must(t, err)
+	if g == f || !g.zipped || !bytes.Equal(g.Body(), onDisk) || !bytes.Contains(onDisk, []byte(">Renamed</a>")) {
+		t.Error("a new title did not make the index again, kept gzipped and written")
+	}
+	if !bytes.Contains(f.Body(), []byte(">Second</a>")) {
+		t.Error("the index of the snapshot before lost its bytes")
+	}
+}
