@@ -130,6 +130,9 @@ func configure(args []string) (feed.Config, error) {
 		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Progress:    isTerminal(os.Stderr),
 	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		cfg.ServeCores = 1 // measured fastest for serving (README, Performance); rebuilds use every core
+	}
 	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return cfg, fmt.Errorf("%s %q: want host:port, such as 127.0.0.1:8080", source["addr"], *addr)

@@ -33,7 +33,7 @@ PIDS+=($ours_pid)
 wait_http "http://$OURS/rss.xml" $ours_pid
 
 size=$(curl -fsS "http://$OURS/rss.xml" | wc -c)
-echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-default}"
+echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-"default (dropfeed: 1 while serving)"}"
 
 etag() { curl -fsS -o /dev/null -D - "http://$1/rss.xml" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
 # ticks PID... is the CPU time (user + system, in clock ticks) of the

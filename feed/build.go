@@ -29,6 +29,10 @@ type Config struct {
 	Log         *slog.Logger
 	Progress    bool             // show progress on stderr (it is a terminal)
 	Now         func() time.Time // the clock; nil for time.Now
+	// ServeCores is how many cores Go runs on while the server only
+	// serves (see Serve); 0 leaves GOMAXPROCS alone. Builds and rebuilds
+	// use every core.
+	ServeCores int
 }
 
 // ErrOutput is a rebuild whose snapshot is served but could not be written
@@ -58,6 +62,7 @@ type Builder struct {
 
 	mu         sync.Mutex      // one rebuild at a time
 	diskFailed map[string]bool // errors of the last write, which left the output folder behind
+	allCores   int             // GOMAXPROCS for a rebuild while serving on ServeCores; 0 when not
 }
 
 type pageCache struct {
@@ -123,6 +128,7 @@ func (b *Builder) Build() (Stats, error) { return b.Rebuild(nil) }
 func (b *Builder) Rebuild(paths []string) (Stats, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.everyCore()()
 	start := time.Now()
 	if paths == nil {
 		paths = []string{""}
@@ -467,9 +473,43 @@ func (b *Builder) RetryDisk() error {
 	if (len(b.diskFailed) == 0 && !b.disk.anyMissing()) || b.Current() == nil {
 		return nil
 	}
+	defer b.everyCore()()
 	if paths := b.recover(); len(paths) > 0 {
 		_, err := b.rebuild(paths, time.Now())
 		return err
 	}
 	return b.writeDisk(b.Current(), nil)
+}
+
+// everyCore lets a rebuild run on every core while the server is kept to
+// ServeCores between rebuilds; it returns what sets the server's back. b.mu
+// is held.
+func (b *Builder) everyCore() (restore func()) {
+	if b.allCores == 0 {
+		return func() {}
+	}
+	runtime.GOMAXPROCS(b.allCores)
+	return func() { runtime.GOMAXPROCS(b.cfg.ServeCores) }
+}
+
+// serveOnFewCores keeps the program to ServeCores between rebuilds, until
+// the function it returns is called. Serving answers from memory, and on
+// one core it takes less CPU per request than on two (bench/serve.sh): the
+// Go scheduler then never wakes a second thread for a goroutine a request
+// made ready.
+func (b *Builder) serveOnFewCores() (undo func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	all := runtime.GOMAXPROCS(0)
+	if b.cfg.ServeCores <= 0 || b.cfg.ServeCores >= all {
+		return func() {}
+	}
+	b.allCores = all
+	runtime.GOMAXPROCS(b.cfg.ServeCores)
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.allCores = 0
+		runtime.GOMAXPROCS(all)
+	}
 }

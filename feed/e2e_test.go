@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -218,5 +220,61 @@ func TestIDsSurviveRestart(t *testing.T) {
 	u, _ := url.Parse("https://example.com/articles/a.html")
 	if !strings.Contains(string(before), "<id>"+u.String()+"</id>") {
 		t.Error("the entry id is not the permalink")
+	}
+}
+
+// TestServesOnFewCoresRebuildsOnAll: with ServeCores set, the server runs
+// on that many cores between rebuilds, a rebuild on all of them, and
+// GOMAXPROCS is as it was once Serve returns.
+func TestServesOnFewCoresRebuildsOnAll(t *testing.T) {
+	all := runtime.GOMAXPROCS(0)
+	if all < 2 {
+		t.Skip("GOMAXPROCS is 1 already")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	base := "http://" + ln.Addr().String() + "/"
+	cfg, _ := testConfig(t, base)
+	cfg.ServeCores = 1
+	var mu sync.Mutex
+	var seen []int // GOMAXPROCS whenever a build reads the clock
+	cfg.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, runtime.GOMAXPROCS(0))
+		return time.Now()
+	}
+	writeArticle(t, cfg.ArticlesDir, "first.md", "First\n---\n2020-01-01\n\nOne.\n")
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	stop := inBackground(t, "Serve", 10*time.Second, func(ctx context.Context) error { return b.Serve(ctx, ln) })
+	pollAtom(t, base, "the first article", func(f *gofeed.Feed) bool { return item(f, "First") != nil })
+	// The watcher's first look at the folder is a rebuild of its own.
+	onOne := func() bool {
+		for i := 0; i < 500 && runtime.GOMAXPROCS(0) != 1; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return runtime.GOMAXPROCS(0) == 1
+	}
+	if !onOne() {
+		t.Errorf("serving on %d cores, want 1", runtime.GOMAXPROCS(0))
+	}
+	mu.Lock()
+	seen = nil
+	mu.Unlock()
+	writeArticle(t, cfg.ArticlesDir, "second.md", "Second\n---\n2020-01-02\n\nTwo.\n")
+	pollAtom(t, base, "the second article", func(f *gofeed.Feed) bool { return item(f, "Second") != nil })
+	mu.Lock()
+	during := slices.Clone(seen)
+	mu.Unlock()
+	if len(during) == 0 || slices.Min(during) != all {
+		t.Errorf("a rebuild while serving ran on %v cores, want %d", during, all)
+	}
+	if !onOne() {
+		t.Errorf("after the rebuild, serving on %d cores, want 1", runtime.GOMAXPROCS(0))
+	}
+	stop()
+	if n := runtime.GOMAXPROCS(0); n != all {
+		t.Errorf("after Serve, GOMAXPROCS %d, want %d as before", n, all)
 	}
 }

@@ -16,6 +16,7 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	if _, err := b.First(); err != nil && !errors.Is(err, ErrOutput) {
 		return err // an output folder that cannot be written yet is retried
 	}
+	defer b.serveOnFewCores()()
 	srv := NewServer(Handler(b.Current))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
