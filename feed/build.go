@@ -155,6 +155,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	}
 	// The folder first, then the server: whatever HTTP shows is on disk too.
 	err = b.writeDisk(snap, changed)
+	snap.File(IndexFile).shed()
 	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(l.list), Skipped: l.skipped, Duration: time.Since(start)}
 	b.cur.Store(snap) // from here on nobody changes snap
 	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,

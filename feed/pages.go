@@ -72,9 +72,13 @@ func (s Site) Index(list []*Article) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("index template lost its rows") // a bug
 	}
-	out := make([]byte, 0, len(head)+len(tail)+len(list)*(len(s.BaseURL.String())+160))
-	out = append(out, head...)
 	r := s.rows()
+	n := len(head) + len(tail)
+	for _, a := range list { // all but the escapes: one allocation, mostly
+		n += rowBytes + len(r.prefix) + len(a.Slug) + len(a.Title) + 2*len(time.RFC3339)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head...)
 	for _, a := range list {
 		out = r.append(out, a)
 	}
@@ -102,6 +106,9 @@ func (s Site) rows() rowMaker {
 	return r
 }
 
+// rowBytes is the length of a line without its address, title and dates.
+const rowBytes = len(`<li><a href=""></a> <time datetime=""></time></li>` + "\n")
+
 func (r rowMaker) append(b []byte, a *Article) []byte {
 	b = append(b, `<li><a href="`...)
 	if r.prefix != nil && plainSlug(a.Slug) {
@@ -112,7 +119,8 @@ func (r rowMaker) append(b []byte, a *Article) []byte {
 	b = append(b, `">`...)
 	b = appendTemplateEscaped(b, a.Title)
 	b = append(b, `</a> <time datetime="`...)
-	b = appendTemplateEscaped(b, a.Published.Format(time.RFC3339))
+	var iso [64]byte
+	b = appendTemplateEscaped(b, a.Published.AppendFormat(iso[:0], time.RFC3339))
 	b = append(b, `">`...)
 	b = a.Published.AppendFormat(b, "2 January 2006")
 	return append(b, "</time></li>\n"...)
@@ -156,7 +164,7 @@ func plainSlug(slug string) bool {
 // appendTemplateEscaped appends s escaped for HTML text or a quoted
 // attribute, as html/template escapes it (which, unlike appendEscaped, also
 // escapes '+' and NUL).
-func appendTemplateEscaped(b []byte, s string) []byte {
+func appendTemplateEscaped[T string | []byte](b []byte, s T) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		var rep string

@@ -279,16 +279,26 @@ func (f *File) storedAt(d *disk, name, temp string) {
 
 // zipAbove is the size above which the index is kept only gzipped (a
 // variable for the tests).
-var zipAbove = 1 << 20
+var zipAbove = 4 << 20
 
-// zip keeps only the compressed bytes of a big file that changes seldom
-// and is asked for now and then (the index of 7,000 articles or more: 15 MB
-// at 100,000, a tenth of that gzipped), for good: gzip clients are served
-// them as they are, others have them uncompressed per request. Only for a
-// new file, before anyone else holds it.
+// zip readies a big file that changes seldom and is asked for now and then
+// (the index of 27,000 articles or more: 15 MB at 100,000, a fifth of that
+// gzipped) to be kept only compressed, for good, once written (shed): gzip
+// clients are then served those bytes as they are, others have them
+// uncompressed per request. Only for a new file, before anyone else holds
+// it.
 func (f *File) zip() {
-	f.compact()
+	z := gzipped(f.body, pageLevel)
+	f.held.Store(&z)
 	f.zipped = true
+}
+
+// shed drops the uncompressed bytes of a zipped file, once the disk writer
+// had them and before anyone else holds the file.
+func (f *File) shed() {
+	if f.zipped && f.body != nil {
+		f.body = nil
+	}
 }
 
 // hold keeps a compacted file's bytes in memory again, before the output
