@@ -164,3 +164,33 @@ func TestServeStopsOnSignal(t *testing.T) {
 		t.Errorf("no log line with the listening address: %s", errb.String())
 	}
 }
+
+// TestServeRuntimeDefaults: a server runs on one core and at GOGC=25
+// unless the user set GOMAXPROCS, or GOGC or GOMEMLIMIT, which then win.
+func TestServeRuntimeDefaults(t *testing.T) {
+	cases := []struct {
+		env       []string
+		cores, gc int
+	}{
+		{nil, 1, 25},
+		{[]string{"GOMAXPROCS", "2"}, 0, 25},
+		{[]string{"GOGC", "100"}, 1, 0},
+		{[]string{"GOMEMLIMIT", "1GiB"}, 1, 0},
+	}
+	for _, c := range cases {
+		for _, k := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {
+			t.Setenv(k, "") // put back as it was when the test ends
+			os.Unsetenv(k)
+		}
+		if c.env != nil {
+			os.Setenv(c.env[0], c.env[1])
+		}
+		cfg, err := configure(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ServeCores != c.cores || cfg.ServeGC != c.gc {
+			t.Errorf("with %v: ServeCores %d, ServeGC %d; want %d, %d", c.env, cfg.ServeCores, cfg.ServeGC, c.cores, c.gc)
+		}
+	}
+}

@@ -33,6 +33,9 @@ type Config struct {
 	// serves (see Serve); 0 leaves GOMAXPROCS alone. Builds and rebuilds
 	// use every core.
 	ServeCores int
+	// ServeGC is the collector's GOGC once the first build is done, while
+	// serving (see Serve); 0 leaves it alone.
+	ServeGC int
 }
 
 // ErrOutput is a rebuild whose snapshot is served but could not be written

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -223,10 +224,11 @@ func TestIDsSurviveRestart(t *testing.T) {
 	}
 }
 
-// TestServesOnFewCoresRebuildsOnAll: with ServeCores set, the server runs
-// on that many cores between rebuilds, a rebuild on all of them, and
-// GOMAXPROCS is as it was once Serve returns.
-func TestServesOnFewCoresRebuildsOnAll(t *testing.T) {
+// TestServeRuntimeSettings: with ServeCores set, the server runs on that
+// many cores between rebuilds, a rebuild on all of them; with ServeGC, the
+// collector runs at that GOGC while serving; both are as they were once
+// Serve returns.
+func TestServeRuntimeSettings(t *testing.T) {
 	all := runtime.GOMAXPROCS(0)
 	if all < 2 {
 		t.Skip("GOMAXPROCS is 1 already")
@@ -235,7 +237,13 @@ func TestServesOnFewCoresRebuildsOnAll(t *testing.T) {
 	must(t, err)
 	base := "http://" + ln.Addr().String() + "/"
 	cfg, _ := testConfig(t, base)
-	cfg.ServeCores = 1
+	cfg.ServeCores, cfg.ServeGC = 1, 25
+	gogc := func() uint64 {
+		m := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(m)
+		return m[0].Value.Uint64()
+	}
+	gcBefore := gogc()
 	var mu sync.Mutex
 	var seen []int // GOMAXPROCS whenever a build reads the clock
 	cfg.Now = func() time.Time {
@@ -259,6 +267,9 @@ func TestServesOnFewCoresRebuildsOnAll(t *testing.T) {
 	if !onOne() {
 		t.Errorf("serving on %d cores, want 1", runtime.GOMAXPROCS(0))
 	}
+	if n := gogc(); n != 25 {
+		t.Errorf("serving with GOGC=%d, want 25", n)
+	}
 	mu.Lock()
 	seen = nil
 	mu.Unlock()
@@ -276,5 +287,8 @@ func TestServesOnFewCoresRebuildsOnAll(t *testing.T) {
 	stop()
 	if n := runtime.GOMAXPROCS(0); n != all {
 		t.Errorf("after Serve, GOMAXPROCS %d, want %d as before", n, all)
+	}
+	if n := gogc(); n != gcBefore {
+		t.Errorf("after Serve, GOGC=%d, want %d as before", n, gcBefore)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -16,6 +17,15 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	if _, err := b.First(); err != nil && !errors.Is(err, ErrOutput) {
 		return err // an output folder that cannot be written yet is retried
 	}
+	// A server keeps what it serves (about 1 KB an article) and allocates
+	// little but in rebuilds: it runs with a tighter collector than the
+	// build, whose garbage goes back to the system now, not over minutes.
+	// For 100,000 articles that is a resident 140 MB rather than twice
+	// that.
+	if b.cfg.ServeGC > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(b.cfg.ServeGC))
+	}
+	debug.FreeOSMemory()
 	defer b.serveOnFewCores()()
 	srv := NewServer(Handler(b.Current))
 	ctx, cancel := context.WithCancel(ctx)
