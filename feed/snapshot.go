@@ -282,9 +282,9 @@ func (f *File) storedAt(d *disk, name, temp string) {
 var zipAbove = 4 << 20
 
 // zip readies a big file that changes seldom and is asked for now and then
-// (the index of 27,000 articles or more: 15 MB at 100,000, a fifth of that
-// gzipped) to be kept only compressed, for good, once written (shed): gzip
-// clients are then served those bytes as they are, others have them
+// (the index of 27,000 articles or more: 15 MB at 100,000, a twelfth of
+// that gzipped) to be kept only compressed, for good, once written (shed):
+// gzip clients are then served those bytes as they are, others have them
 // uncompressed per request. Only for a new file, before anyone else holds
 // it.
 func (f *File) zip() {
