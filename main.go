@@ -134,11 +134,10 @@ func configure(args []string) (feed.Config, error) {
 	// collector at GOGC=25 keeps a server of 100,000 articles near its live
 	// heap; the first build and rebuilds still use every core. Settings of
 	// the user's own win.
-	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+	if os.Getenv("GOMAXPROCS") == "" { // the runtime ignores an empty one too
 		cfg.ServeCores = 1
 	}
-	_, gogc := os.LookupEnv("GOGC")
-	if _, limit := os.LookupEnv("GOMEMLIMIT"); !gogc && !limit {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		cfg.ServeGC = 25
 	}
 	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}

@@ -176,6 +176,7 @@ func TestServeRuntimeDefaults(t *testing.T) {
 		{[]string{"GOMAXPROCS", "2"}, 0, 25},
 		{[]string{"GOGC", "100"}, 1, 0},
 		{[]string{"GOMEMLIMIT", "1GiB"}, 1, 0},
+		{[]string{"GOMAXPROCS", ""}, 1, 25}, // empty: the runtime ignores it too
 	}
 	for _, c := range cases {
 		for _, k := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {

@@ -65,7 +65,7 @@ type Builder struct {
 
 	mu         sync.Mutex      // one rebuild at a time
 	diskFailed map[string]bool // errors of the last write, which left the output folder behind
-	allCores   int             // GOMAXPROCS for a rebuild while serving on ServeCores; 0 when not
+	fewCores   bool            // serving on ServeCores: a rebuild switches to every core and back
 }
 
 type pageCache struct {
@@ -187,8 +187,8 @@ func (b *Builder) refresh(rel string) error {
 }
 
 // render makes the snapshot of a listing: the pages of the articles that
-// joined it, the index and the feeds; every other file is the previous
-// snapshot's. It also gives the names of the files that changed (or went),
+// joined it, the feeds, and the index if a line of it changed; every other
+// file is the previous snapshot's. It also gives the names of the files that changed (or went),
 // nil when the list was made again and anything may have.
 func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	prev := b.Current()
@@ -278,9 +278,9 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 // makePage renders an article's page. A new page is written at once to a
 // temporary file in the output folder (the disk writer renames it into
 // place), so that a build of 100,000 articles never holds their pages in
-// memory together; the article's HTML is then
-// put away in it. On the first build a page the output folder already has,
-// byte for byte, is taken as it is.
+// memory together; the article's HTML is then put away in it. On the first
+// build a page the output folder already has, byte for byte, is taken as
+// it is.
 func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, error) {
 	name := PagePath(a.Slug)
 	b.unshelve(a)
@@ -487,12 +487,13 @@ func (b *Builder) RetryDisk() error {
 
 // everyCore lets a rebuild run on every core while the server is kept to
 // ServeCores between rebuilds; it returns what sets the server's back. b.mu
-// is held.
+// is held. Every core is Go's own default, which follows the CPU limit of a
+// container as it changes.
 func (b *Builder) everyCore() (restore func()) {
-	if b.allCores == 0 {
+	if !b.fewCores {
 		return func() {}
 	}
-	runtime.GOMAXPROCS(b.allCores)
+	runtime.SetDefaultGOMAXPROCS()
 	return func() { runtime.GOMAXPROCS(b.cfg.ServeCores) }
 }
 
@@ -504,16 +505,15 @@ func (b *Builder) everyCore() (restore func()) {
 func (b *Builder) serveOnFewCores() (undo func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	all := runtime.GOMAXPROCS(0)
-	if b.cfg.ServeCores <= 0 || b.cfg.ServeCores >= all {
+	if b.cfg.ServeCores <= 0 || b.cfg.ServeCores >= runtime.GOMAXPROCS(0) {
 		return func() {}
 	}
-	b.allCores = all
+	b.fewCores = true
 	runtime.GOMAXPROCS(b.cfg.ServeCores)
 	return func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		b.allCores = 0
-		runtime.GOMAXPROCS(all)
+		b.fewCores = false
+		runtime.SetDefaultGOMAXPROCS()
 	}
 }

@@ -292,3 +292,26 @@ func TestServeRuntimeSettings(t *testing.T) {
 		t.Errorf("after Serve, GOGC=%d, want %d as before", n, gcBefore)
 	}
 }
+
+// TestServeStopsServing: once Serve has returned nothing answers on its
+// listener, even when its context ended before the server had started.
+func TestServeStopsServing(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "first.md", "First\n---\n2020-01-01\n\nOne.\n")
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		must(t, err)
+		if err := b.Serve(ctx, ln); err != nil {
+			t.Fatal(err)
+		}
+		c := http.Client{Timeout: 2 * time.Second}
+		if resp, err := c.Get("http://" + ln.Addr().String() + "/rss.xml"); err == nil {
+			resp.Body.Close()
+			t.Fatalf("after Serve returned, %s still answered %d", ln.Addr(), resp.StatusCode)
+		}
+	}
+}

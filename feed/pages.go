@@ -194,8 +194,8 @@ func appendTemplateEscaped[T string | []byte](b []byte, s T) []byte {
 
 // appendURLAttr appends an address for a quoted attribute, as html/template
 // does: one with a scheme other than http, https or mailto is refused,
-// bytes an address may not hold are percent-encoded (escapes are kept),
-// and the result is escaped as an attribute.
+// bytes an address may not hold are percent-encoded (valid escapes are
+// kept), and the result is escaped as an attribute.
 func appendURLAttr(b []byte, u string) []byte {
 	if scheme, _, ok := strings.Cut(u, ":"); ok && !strings.Contains(scheme, "/") &&
 		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
@@ -208,7 +208,8 @@ func appendURLAttr(b []byte, u string) []byte {
 		c := u[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0: // url.String writes '%' only to start an escape
+			strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0,
+			c == '%' && i+2 < len(u) && isHexDigit(u[i+1]) && isHexDigit(u[i+2]):
 			continue
 		}
 		norm = append(append(norm, u[start:i]...), '%', hex[c>>4], hex[c&15])
@@ -222,6 +223,10 @@ func appendURLAttr(b []byte, u string) []byte {
 
 // refusedURL is what html/template writes for an address it refuses.
 const refusedURL = "#ZgotmplZ"
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
 
 // rowsMark stands for the rows of the index; no text of the site holds it
 // (XML forbids NUL, and text is made XML-safe).

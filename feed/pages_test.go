@@ -104,6 +104,21 @@ func TestIndexRowsMatchTemplate(t *testing.T) {
 	}
 }
 
+// TestURLAttrMatchesTemplate: addresses url.String never makes, escaped
+// as html/template escapes them all the same.
+func TestURLAttrMatchesTemplate(t *testing.T) {
+	tmpl := template.Must(template.New("").Parse(`<a href="{{.}}">`))
+	for _, u := range []string{"http://h/%zz/", "http://h/%4", "http://h/a%", "http://h/%41%", "http://h/ 'x'\"<>", "javascript:x", "/rel?a=b&c=d+e"} {
+		var want bytes.Buffer
+		if err := tmpl.Execute(&want, u); err != nil {
+			t.Fatal(err)
+		}
+		if got := `<a href="` + string(appendURLAttr(nil, u)) + `">`; got != want.String() {
+			t.Errorf("%q: got %s, want %s", u, got, want.String())
+		}
+	}
+}
+
 // TestSameRows: the index is kept only when every added article is the new
 // version of a removed one with the same line at the same place.
 func TestSameRows(t *testing.T) {

@@ -50,6 +50,11 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	err := srv.ShutdownWithContext(shut)
+	// A shutdown that came before Serve took the listener (the watcher
+	// failed at once) leaves that Serve to start afterwards: closing the
+	// listener ends it too. Nothing is served once Serve has returned.
+	ln.Close()
+	<-serveErr
 	wg.Wait()
 	return errors.Join(err, watchErr)
 }

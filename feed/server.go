@@ -18,7 +18,9 @@ import (
 //
 // The common requests (a plain or conditional GET or HEAD) for the feeds
 // and the index are answered from headers prepared once per file, without
-// allocating; article pages are read from the output folder per request.
+// allocating; article pages are read from the output folder per request,
+// and so is an index kept only gzipped (see File.zip), uncompressed for a
+// client that does not take gzip.
 // Requests with Range, If-Match, If-Unmodified-Since or If-Range go through
 // http.ServeContent, which has the rules for them.
 func Handler(current func() *Snapshot) fasthttp.RequestHandler {

@@ -104,11 +104,12 @@ type File struct {
 	Type    string    // Content-Type
 	Size    int       // of the bytes, uncompressed
 
-	// The bytes, or nil for a compacted file (an article page), whose
-	// bytes are held compressed until the output folder has them, then
-	// read from there. Read them with Body.
+	// The bytes, or nil for a compacted file (an article page, or a big
+	// index), whose bytes are held compressed until the output folder has
+	// them, then read from there (a page) or for good (an index: zipped).
+	// Read them with Body.
 	body   []byte
-	held   atomic.Pointer[[]byte]     // a compacted file's bytes, gzipped: while the folder may not have them
+	held   atomic.Pointer[[]byte]     // a compacted file's bytes, gzipped: while the folder may not have them, or for good
 	stored atomic.Pointer[storedCopy] // where the folder has a compacted file's bytes
 
 	adopted bool // the output folder had the bytes already (known to the builder alone)
@@ -238,7 +239,7 @@ func (f *File) compact() {
 }
 
 // compacted reports whether the file keeps its bytes compressed or in the
-// output folder only (an article page).
+// output folder only (an article page, a zipped index).
 func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 
 // storedCopy is where the output folder has a compacted file's bytes, and
@@ -294,7 +295,8 @@ func (f *File) zip() {
 }
 
 // shed drops the uncompressed bytes of a zipped file, once the disk writer
-// had them and before anyone else holds the file.
+// had them and before anyone else holds the file. A file already published
+// has none left, so shed then writes nothing: no race with its readers.
 func (f *File) shed() {
 	if f.zipped && f.body != nil {
 		f.body = nil
