@@ -188,8 +188,9 @@ func (b *Builder) refresh(rel string) error {
 
 // render makes the snapshot of a listing: the pages of the articles that
 // joined it, the feeds, and the index if a line of it changed; every other
-// file is the previous snapshot's. It also gives the names of the files that changed (or went),
-// nil when the list was made again and anything may have.
+// file is the previous snapshot's. It also gives the names of the files
+// that changed (or went), nil when the list was made again and anything
+// may have.
 func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	prev := b.Current()
 	var before *fileSet
