@@ -295,36 +295,33 @@ var plainTags = func() map[string]bool {
 // escaped again.
 func appendText(out, t []byte) []byte {
 	if bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\r') < 0 {
-		return appendEscaped(out, t)
+		return appendEscaped(out, t, &htmlEscapes)
 	}
 	s := strings.ReplaceAll(string(t), "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	return appendEscaped(out, xhtml.UnescapeString(s))
+	return appendEscaped(out, xhtml.UnescapeString(s), &htmlEscapes)
 }
 
-// appendEscaped is html.EscapeString appending to out.
-func appendEscaped[T string | []byte](out []byte, s T) []byte {
+// escapes is what an escaper writes for each byte it replaces ("": kept).
+type escapes [256]string
+
+var (
+	// htmlEscapes are html.EscapeString's, and CR: what goldmark's HTML
+	// has escaped.
+	htmlEscapes = escapes{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;", '\r': "&#13;"}
+	// templateEscapes are html/template's, for text and quoted attribute
+	// values: '+' and NUL too.
+	templateEscapes = escapes{0: "\uFFFD", '"': "&#34;", '&': "&amp;", '\'': "&#39;", '+': "&#43;", '<': "&lt;", '>': "&gt;"}
+)
+
+// appendEscaped appends s to out with the bytes e replaces replaced.
+func appendEscaped[T string | []byte](out []byte, s T, e *escapes) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '\'':
-			esc = "&#39;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '"':
-			esc = "&#34;"
-		case '\r':
-			esc = "&#13;"
-		default:
-			continue
+		if esc := e[s[i]]; esc != "" {
+			out = append(append(out, s[start:i]...), esc...)
+			start = i + 1
 		}
-		out = append(append(out, s[start:i]...), esc...)
-		start = i + 1
 	}
 	return append(out, s[start:]...)
 }

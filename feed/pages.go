@@ -117,10 +117,10 @@ func (r rowMaker) append(b []byte, a *Article) []byte {
 		b = appendURLAttr(b, r.s.Permalink(a))
 	}
 	b = append(b, `">`...)
-	b = appendTemplateEscaped(b, a.Title)
+	b = appendEscaped(b, a.Title, &templateEscapes)
 	b = append(b, `</a> <time datetime="`...)
 	var iso [64]byte
-	b = appendTemplateEscaped(b, a.Published.AppendFormat(iso[:0], time.RFC3339))
+	b = appendEscaped(b, a.Published.AppendFormat(iso[:0], time.RFC3339), &templateEscapes)
 	b = append(b, `">`...)
 	b = a.Published.AppendFormat(b, "2 January 2006")
 	return append(b, "</time></li>\n"...)
@@ -161,37 +161,6 @@ func plainSlug(slug string) bool {
 	return true
 }
 
-// appendTemplateEscaped appends s escaped for HTML text or a quoted
-// attribute, as html/template escapes it (which, unlike appendEscaped, also
-// escapes '+' and NUL).
-func appendTemplateEscaped[T string | []byte](b []byte, s T) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case 0:
-			rep = "\uFFFD"
-		case '"':
-			rep = "&#34;"
-		case '&':
-			rep = "&amp;"
-		case '\'':
-			rep = "&#39;"
-		case '+':
-			rep = "&#43;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		default:
-			continue
-		}
-		b = append(append(b, s[start:i]...), rep...)
-		start = i + 1
-	}
-	return append(b, s[start:]...)
-}
-
 // appendURLAttr appends an address for a quoted attribute, as html/template
 // does: one with a scheme other than http, https or mailto is refused,
 // bytes an address may not hold are percent-encoded (valid escapes are
@@ -218,7 +187,7 @@ func appendURLAttr(b []byte, u string) []byte {
 	if norm != nil {
 		u = string(append(norm, u[start:]...))
 	}
-	return appendTemplateEscaped(b, u)
+	return appendEscaped(b, u, &templateEscapes)
 }
 
 // refusedURL is what html/template writes for an address it refuses.

@@ -14,12 +14,10 @@ import (
 	"time"
 )
 
-// rowTemplate is the index line as html/template made it before rows were
-// written by hand: the oracle the hand-written escaping is held to.
-var rowTemplate = template.Must(template.New("row").Funcs(template.FuncMap{
-	"date": func(t time.Time) string { return t.Format("2 January 2006") },
-	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
-}).Parse(`<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
+// rowTemplate is the index line as html/template made it (with the page
+// templates' functions) before rows were written by hand: the oracle the
+// hand-written escaping is held to.
+var rowTemplate = template.Must(template.Must(pageTemplates.Clone()).New("row").Parse(`<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
 `))
 
 func templateRow(t *testing.T, s Site, a *Article) string {
