@@ -257,7 +257,6 @@ func TestServeRuntimeSettings(t *testing.T) {
 	must(t, err)
 	stop := inBackground(t, "Serve", 10*time.Second, func(ctx context.Context) error { return b.Serve(ctx, ln) })
 	pollAtom(t, base, "the first article", func(f *gofeed.Feed) bool { return item(f, "First") != nil })
-	// The watcher's first look at the folder is a rebuild of its own.
 	onOne := func() bool {
 		for i := 0; i < 500 && runtime.GOMAXPROCS(0) != 1; i++ {
 			time.Sleep(10 * time.Millisecond)
@@ -313,5 +312,29 @@ func TestServeStopsServing(t *testing.T) {
 			resp.Body.Close()
 			t.Fatalf("after Serve returned, %s still answered %d", ln.Addr(), resp.StatusCode)
 		}
+	}
+}
+
+// TestServeSeesChangesDuringFirstBuild: Serve watches the folder from before
+// its first build reads it, and looks at it whole only once: an article
+// written after that read, while the build is still rendering, is published
+// by the event it makes.
+func TestServeSeesChangesDuringFirstBuild(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	base := "http://" + ln.Addr().String() + "/"
+	cfg, _ := testConfig(t, base)
+	writeArticle(t, cfg.ArticlesDir, "first.md", "First\n---\n2020-01-01\n\nOne.\n")
+	var once sync.Once
+	cfg.Now = func() time.Time { // first called by the first build's rendering
+		once.Do(func() { writeArticle(t, cfg.ArticlesDir, "late.md", "Late\n---\n2020-01-02\n\nTwo.\n") })
+		return time.Now()
+	}
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	inBackground(t, "Serve", 10*time.Second, func(ctx context.Context) error { return b.Serve(ctx, ln) })
+	f := pollAtom(t, base, "the article written during the first build", func(f *gofeed.Feed) bool { return item(f, "Late") != nil })
+	if item(f, "First") == nil {
+		t.Errorf("the first article is gone: %d items", len(f.Items))
 	}
 }

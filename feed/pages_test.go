@@ -177,8 +177,11 @@ func TestBigIndexKeptZipped(t *testing.T) {
 		t.Fatal("the index in the folder lacks a line, or writing it dropped the gzipped bytes")
 	}
 	resp, body := do(t, "GET", srv.URL+"/")
-	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("ETag") != f.ETag {
-		t.Errorf("identity: %d, ETag %s; want the folder's bytes with ETag %s", resp.StatusCode, resp.Header.Get("ETag"), f.ETag)
+	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("ETag") != f.ETag || resp.ContentLength != int64(len(onDisk)) {
+		t.Errorf("identity: %d, ETag %s, length %d; want the folder's bytes with ETag %s", resp.StatusCode, resp.Header.Get("ETag"), resp.ContentLength, f.ETag)
+	}
+	if resp, _ := do(t, "HEAD", srv.URL+"/"); resp.ContentLength != int64(len(onDisk)) {
+		t.Errorf("HEAD: length %d, want %d", resp.ContentLength, len(onDisk))
 	}
 	resp, body = do(t, "GET", srv.URL+"/", "Accept-Encoding", "gzip")
 	zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -356,6 +356,18 @@ func gzipped(body []byte, level int) []byte {
 
 // uncompress undoes compress.
 func uncompress(z []byte) []byte {
+	zr := gunzipper(z)
+	// The gzip trailer ends with the length; compress never makes one of 4 GiB.
+	body := make([]byte, binary.LittleEndian.Uint32(z[len(z)-4:]))
+	if _, err := io.ReadFull(zr, body); err != nil {
+		panic("feed: bytes compressed here do not uncompress: " + err.Error()) // a bug
+	}
+	gunzippers.Put(zr)
+	return body
+}
+
+// gunzipper is a reader of z, compressed here, from gunzippers.
+func gunzipper(z []byte) *gzip.Reader {
 	zr, _ := gunzippers.Get().(*gzip.Reader)
 	var err error
 	if zr == nil {
@@ -363,16 +375,27 @@ func uncompress(z []byte) []byte {
 	} else {
 		err = zr.Reset(bytes.NewReader(z))
 	}
-	// The gzip trailer ends with the length; compress never makes one of 4 GiB.
-	body := make([]byte, binary.LittleEndian.Uint32(z[len(z)-4:]))
-	if err == nil {
-		_, err = io.ReadFull(zr, body)
-		gunzippers.Put(zr)
-	}
 	if err != nil {
 		panic("feed: bytes compressed here do not uncompress: " + err.Error()) // a bug
 	}
-	return body
+	return zr
+}
+
+// unzipping reads a zipped file's bytes, uncompressed as they are read; its
+// Close (which fasthttp calls once the body is sent) gives back the
+// decompressor.
+func (f *File) unzipping() io.ReadCloser {
+	return &unzipper{gunzipper(*f.held.Load())} // a zipped file holds them for good
+}
+
+type unzipper struct{ *gzip.Reader }
+
+func (u *unzipper) Close() error {
+	if u.Reader != nil {
+		gunzippers.Put(u.Reader)
+		u.Reader = nil
+	}
+	return nil
 }
 
 // Gzip is the body compressed, made on first use and kept for the life of

@@ -36,6 +36,7 @@ type events struct {
 	Add    func(dir string) error
 	Remove func(dir string) error
 	List   func() []string
+	Close  func() error // nil: nothing to close
 }
 
 // Watch rebuilds whenever something changes in the articles folder, until
@@ -43,23 +44,43 @@ type events struct {
 // removed or renamed, watching resumes when it is back; if the kernel drops
 // events, the whole folder is read again.
 func (b *Builder) Watch(ctx context.Context) error {
-	fsw, err := fsnotify.NewBufferedWatcher(4096)
+	w, err := b.watch()
 	if err != nil {
 		return err
 	}
-	defer fsw.Close()
-	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, List: fsw.WatchList}
-	w := &watcher{b: b, src: src, root: filepath.Clean(b.cfg.ArticlesDir)}
-	if err := w.addTree(w.root); errors.Is(err, fs.ErrNotExist) {
-		w.goneAway() // since the first build
-	} else if err != nil {
-		return err
-	}
-	// Anything that changed between the first build and the watches being
+	defer w.close()
+	// Anything that changed between the last build and the watches being
 	// in place is caught by one more look.
 	w.full = true
 	w.run(ctx)
 	return nil
+}
+
+// watch puts watches on the articles folder: from now on every change in
+// it is told to the watcher, which rebuilds once running (see run). Serve
+// does this before the first build, which then needs no second look at
+// 100,000 files.
+func (b *Builder) watch() (*watcher, error) {
+	fsw, err := fsnotify.NewBufferedWatcher(4096)
+	if err != nil {
+		return nil, err
+	}
+	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, List: fsw.WatchList, Close: fsw.Close}
+	w := &watcher{b: b, src: src, root: filepath.Clean(b.cfg.ArticlesDir)}
+	if err := w.addTree(w.root); errors.Is(err, fs.ErrNotExist) {
+		w.goneAway()
+	} else if err != nil {
+		fsw.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// close stops the watches.
+func (w *watcher) close() {
+	if w.src.Close != nil {
+		w.src.Close()
+	}
 }
 
 type watcher struct {
