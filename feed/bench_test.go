@@ -141,7 +141,7 @@ func serveCases(f *File) []struct {
 	}{
 		{"identity", nil, 200},
 		{"gzip", []string{"Accept-Encoding", "gzip, deflate, br"}, 200},
-		{"304", []string{"If-None-Match", f.ETag}, 304},
+		{"304", []string{"If-None-Match", f.ETag()}, 304},
 	}
 }
 

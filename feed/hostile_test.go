@@ -449,7 +449,7 @@ func TestHostileHTTPConcurrentRebuilds(t *testing.T) {
 		defer mu.Unlock()
 		for _, p := range paths {
 			f := b.Current().File(strings.TrimPrefix(p, "/"))
-			versions[fmt.Sprintf("%s %s %x", p, f.ETag, sha256.Sum256(f.Body()))] = true
+			versions[fmt.Sprintf("%s %s %x", p, f.ETag(), sha256.Sum256(f.Body()))] = true
 		}
 	}
 	record()

@@ -177,8 +177,8 @@ func TestBigIndexKeptZipped(t *testing.T) {
 		t.Fatal("the index in the folder lacks a line, or writing it dropped the gzipped bytes")
 	}
 	resp, body := do(t, "GET", srv.URL+"/")
-	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("ETag") != f.ETag || resp.ContentLength != int64(len(onDisk)) {
-		t.Errorf("identity: %d, ETag %s, length %d; want the folder's bytes with ETag %s", resp.StatusCode, resp.Header.Get("ETag"), resp.ContentLength, f.ETag)
+	if resp.StatusCode != 200 || !bytes.Equal(body, onDisk) || resp.Header.Get("ETag") != f.ETag() || resp.ContentLength != int64(len(onDisk)) {
+		t.Errorf("identity: %d, ETag %s, length %d; want the folder's bytes with ETag %s", resp.StatusCode, resp.Header.Get("ETag"), resp.ContentLength, f.ETag())
 	}
 	if resp, _ := do(t, "HEAD", srv.URL+"/"); resp.ContentLength != int64(len(onDisk)) {
 		t.Errorf("HEAD: length %d, want %d", resp.ContentLength, len(onDisk))
@@ -190,7 +190,7 @@ func TestBigIndexKeptZipped(t *testing.T) {
 	if err != nil || resp.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(plain, onDisk) {
 		t.Errorf("gzip: Content-Encoding %q, body not the index (%v)", resp.Header.Get("Content-Encoding"), err)
 	}
-	if resp, _ := do(t, "GET", srv.URL+"/", "If-None-Match", f.ETag); resp.StatusCode != 304 {
+	if resp, _ := do(t, "GET", srv.URL+"/", "If-None-Match", f.ETag()); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d, want 304", resp.StatusCode)
 	}
 

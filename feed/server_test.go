@@ -219,12 +219,12 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 	if second.File(PagePath("a")) != first.File(PagePath("a")) {
 		t.Error("an unchanged page got a new file")
 	}
-	if !second.File(PagePath("b")).ModTime.Equal(now) || second.File(PagePath("b")).ETag == first.File(PagePath("b")).ETag {
+	if !second.File(PagePath("b")).ModTime.Equal(now) || second.File(PagePath("b")).ETag() == first.File(PagePath("b")).ETag() {
 		t.Error("a changed page kept its date or ETag")
 	}
 	// Equal bytes give equal ETags, whichever builder made them.
 	other := build(t, Config{Site: cfg.Site, ArticlesDir: cfg.ArticlesDir, OutDir: t.TempDir(), Loc: time.UTC, Log: cfg.Log})
-	if other.Current().File(PagePath("a")).ETag != second.File(PagePath("a")).ETag {
+	if other.Current().File(PagePath("a")).ETag() != second.File(PagePath("a")).ETag() {
 		t.Error("the same bytes got another ETag")
 	}
 }
@@ -271,7 +271,7 @@ func TestServeRangeAndPreconditions(t *testing.T) {
 	identity, zipped := f.Body(), f.Gzip()
 	resp, body := do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=10-19")
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, identity[10:20]) ||
-		resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(identity)) || resp.Header.Get("ETag") != f.ETag {
+		resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(identity)) || resp.Header.Get("ETag") != f.ETag() {
 		t.Errorf("range: %d %q (Content-Range %q, ETag %s), want 206 %q", resp.StatusCode, body, resp.Header.Get("Content-Range"), resp.Header.Get("ETag"), identity[10:20])
 	}
 	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=-5", "Accept-Encoding", "gzip")
@@ -286,7 +286,7 @@ func TestServeRangeAndPreconditions(t *testing.T) {
 	if resp.StatusCode != http.StatusPreconditionFailed || bytes.Contains(body, identity[:20]) {
 		t.Errorf("If-Match another ETag: %d, want 412 without the file", resp.StatusCode)
 	}
-	resp, body = do(t, "GET", srv.URL+"/rss.xml", "If-Match", f.ETag)
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "If-Match", f.ETag())
 	if resp.StatusCode != 200 || !bytes.Equal(body, identity) {
 		t.Errorf("If-Match its ETag: %d with %d bytes, want 200 and the file", resp.StatusCode, len(body))
 	}

@@ -55,6 +55,7 @@ type entry struct {
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
 	slug    string   // forced slug when the derived one clashed
+	listed  *Article // the path's article in the library's list, nil if none
 }
 
 // library holds every article file under the articles folder and the last
@@ -74,8 +75,7 @@ type library struct {
 	// What articles returned last, kept up to date from the paths whose
 	// entry changed since: a rebuild for one edit among 100,000 articles
 	// must not sort them all again.
-	dirty     map[string]bool     // paths whose entry changed since
-	listed    map[string]*Article // by path, the articles of list
+	dirty     map[string]*Article // paths whose entry changed since, and their article in list then
 	list      []*Article          // newest first
 	owner     map[string]string   // natural slug → the path that has it
 	contested map[string]bool     // natural slugs more than one path wants
@@ -84,19 +84,27 @@ type library struct {
 
 // put records a path's entry (nil: the file is gone).
 func (l *library) put(p string, e *entry) {
-	if old := l.entries[p]; old == e && e != nil {
+	old := l.entries[p]
+	if old == e && e != nil {
 		return
+	}
+	var listed *Article
+	if old != nil {
+		listed = old.listed
 	}
 	if e == nil {
 		delete(l.entries, p)
 		l.history.drop(p)
 	} else {
+		e.listed = listed // the list is the same until articles is called
 		l.entries[p] = e
 	}
 	if l.dirty == nil {
-		l.dirty = map[string]bool{}
+		l.dirty = map[string]*Article{}
 	}
-	l.dirty[p] = true
+	if _, ok := l.dirty[p]; !ok {
+		l.dirty[p] = listed
+	}
 }
 
 // found is a file seen on disk, not yet read.
@@ -472,7 +480,7 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 	paths := slices.Sorted(maps.Keys(l.dirty))
 	claimed := map[string]string{} // natural slug → the changed path that wants it
 	for _, p := range paths {
-		a, old := l.published(p), l.listed[p]
+		a, old := l.published(p), l.dirty[p]
 		if a == old {
 			continue
 		}
@@ -495,7 +503,7 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 		} else {
 			delete(l.failing, p)
 		}
-		a, old := l.published(p), l.listed[p]
+		a, old := l.published(p), l.dirty[p]
 		if a == old {
 			continue
 		}
@@ -505,15 +513,17 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 				panic("feed: an article of the list is not in it") // a bug
 			}
 			l.list = slices.Delete(l.list, at, at+1)
-			delete(l.listed, p)
 			delete(l.owner, old.natural)
 			removed = append(removed, old)
 		}
 		if a != nil {
 			at, _ := slices.BinarySearchFunc(l.list, a, newer)
 			l.list = slices.Insert(l.list, at, a)
-			l.listed[p], l.owner[a.natural] = a, p
+			l.owner[a.natural] = p
 			added = append(added, a)
+		}
+		if e := l.entries[p]; e != nil {
+			e.listed = a
 		}
 	}
 	return added, removed, true
@@ -576,15 +586,17 @@ func (l *library) relist() {
 			}
 		}
 	}
-	listed := make(map[string]*Article, len(bySlug))
+	for _, e := range l.entries {
+		e.listed = nil
+	}
 	list := make([]*Article, 0, len(bySlug))
 	for _, p := range bySlug {
-		a := l.entries[p].art
-		list = append(list, a)
-		listed[p] = a
+		e := l.entries[p]
+		list = append(list, e.art)
+		e.listed = e.art
 	}
 	Newest(list)
-	l.list, l.listed, l.owner, l.contested, l.failing = list, listed, owner, contested, failing
+	l.list, l.owner, l.contested, l.failing = list, owner, contested, failing
 }
 
 func shortHash(s string) string {
