@@ -298,13 +298,13 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	if old == nil && before == nil {
 		if b.disk.has(name, f) {
 			f.body, f.adopted = nil, true // compacted, and stored already
-			f.storedAt(b.disk, name, "")
+			f.storedAt(b.disk, "")
 			return f, nil
 		}
 	}
 	if tmp, err := b.disk.writeTemp(name, body); err == nil {
 		f.body = nil // compacted, and stored at once
-		f.storedAt(b.disk, name, tmp)
+		f.storedAt(b.disk, tmp)
 	} else {
 		f.compact() // the disk writer tries again, and reports
 	}

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,6 +29,7 @@ type disk struct {
 	written map[string]*File // what the folder holds, as far as we know
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
+	placed  *storedCopy      // where a file renamed into place has its bytes: shared by all of them
 
 	mu     sync.Mutex
 	temps  map[string]bool // temporary files written and not yet renamed or removed
@@ -75,7 +75,9 @@ func openDisk(dir string) (*disk, error) {
 		}
 		return err
 	})
-	return &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}, err
+	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}
+	d.placed = &storedCopy{d: d, temp: ""}
+	return d, err
 }
 
 // adopt looks at what an earlier run left in the folder: a file whose bytes
@@ -101,7 +103,7 @@ func (d *disk) has(name string, f *File) bool {
 	if err != nil || !bytes.Equal(old, f.Body()) {
 		return false
 	}
-	f.ModTime = info.ModTime().UTC().Truncate(time.Second)
+	f.mod = info.ModTime().Unix()
 	return true
 }
 
@@ -183,7 +185,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 			},
 			done: func() {
 				d.written[name] = f
-				f.storedAt(d, name, "")
+				f.storedAt(d, "")
 			}})
 	}
 	for _, name := range names {

@@ -50,7 +50,7 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			serveContent(ctx, f, rep)
 			return
 		}
-		if notModified(req, rep.etag, f.ModTime) {
+		if notModified(req, rep.etag, f.ModTime()) {
 			setHeader(res, rep.notMod)
 			res.SetStatusCode(fasthttp.StatusNotModified)
 			return
@@ -120,7 +120,7 @@ func serveContent(ctx *fasthttp.RequestCtx, f *File, rep *representation) {
 				h.Set(k, string(hf.value))
 			}
 		}
-		http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
+		http.ServeContent(w, r, "", f.ModTime(), bytes.NewReader(body))
 	})(ctx)
 }
 

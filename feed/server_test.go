@@ -219,7 +219,7 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 	if second.File(PagePath("a")) != first.File(PagePath("a")) {
 		t.Error("an unchanged page got a new file")
 	}
-	if !second.File(PagePath("b")).ModTime.Equal(now) || second.File(PagePath("b")).ETag() == first.File(PagePath("b")).ETag() {
+	if !second.File(PagePath("b")).ModTime().Equal(now) || second.File(PagePath("b")).ETag() == first.File(PagePath("b")).ETag() {
 		t.Error("a changed page kept its date or ETag")
 	}
 	// Equal bytes give equal ETags, whichever builder made them.

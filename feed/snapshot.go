@@ -98,11 +98,16 @@ func (s *fileSet) with(changes map[string]*File) *fileSet {
 }
 
 // File is one output: its bytes and what HTTP serves with them.
+//
+// There is one for each of 100,000 pages: it keeps only what it must, as
+// compactly as it can (the name and not its type, the bytes of the ETag,
+// the date in seconds), and points to nothing of its own once its page is
+// in the output folder.
 type File struct {
-	sum     [16]byte  // of the bytes: the ETag (kept as bytes, not as the 48 the string takes, for 100,000 pages)
-	ModTime time.Time // when these bytes were first published
-	Type    string    // Content-Type
-	Size    int       // of the bytes, uncompressed
+	name string   // in the snapshot and the output folder, slash-separated
+	sum  [16]byte // of the bytes: the ETag
+	mod  int64    // when these bytes were first published, in Unix seconds
+	Size int      // of the bytes, uncompressed
 
 	// The bytes, or nil for a compacted file (an article page, or a big
 	// index), whose bytes are held compressed until the output folder has
@@ -170,16 +175,23 @@ func newFile(name string, body []byte, prev *File, now time.Time) *File {
 		case lost:
 			// Gone from the output folder, and made again: the ETag,
 			// a hash, says they are the same bytes, so the same date.
-			mod = prev.ModTime
-		case !mod.After(prev.ModTime):
-			mod = prev.ModTime.Add(time.Second)
+			mod = prev.ModTime()
+		case !mod.After(prev.ModTime()):
+			mod = prev.ModTime().Add(time.Second)
 		}
 	}
-	typ, ok := contentTypes[name]
-	if !ok {
-		typ = "text/html; charset=utf-8"
+	return &File{name: name, body: body, sum: sum, mod: mod.Unix(), Size: len(body)}
+}
+
+// ModTime is when the file's bytes were first published (in seconds, UTC).
+func (f *File) ModTime() time.Time { return time.Unix(f.mod, 0).UTC() }
+
+// Type is the file's Content-Type.
+func (f *File) Type() string {
+	if t, ok := contentTypes[f.name]; ok {
+		return t
 	}
-	return &File{body: body, sum: sum, ModTime: mod, Type: typ, Size: len(body)}
+	return "text/html; charset=utf-8"
 }
 
 // Body is the file's bytes. A compacted file's are uncompressed again, or
@@ -195,7 +207,7 @@ func (f *File) Body() []byte {
 	}
 	c := f.stored.Load()
 	if c != nil {
-		if b := f.readCopy(c.path()); b != nil {
+		if b := f.readCopy(f.storedPath(c)); b != nil {
 			return b
 		}
 	}
@@ -205,7 +217,7 @@ func (f *File) Body() []byte {
 		return uncompress(*z)
 	}
 	if c != nil {
-		c.d.missing(c.name)
+		c.d.missing(f.name)
 	}
 	return nil
 }
@@ -250,8 +262,7 @@ func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 // whom to tell when they are not there.
 type storedCopy struct {
 	d    *disk
-	name string // the file's name in the folder (the string the snapshot has)
-	temp string // or the temporary file that has them, before it is renamed
+	temp string // the temporary file that has them, before it is renamed; "" once the file is in place (then it is d.placed, shared)
 }
 
 // tempFile is the temporary file that has the bytes of a file not yet
@@ -263,19 +274,24 @@ func (f *File) tempFile() string {
 	return ""
 }
 
-func (c *storedCopy) path() string {
+// storedPath is where c says the file's bytes are.
+func (f *File) storedPath(c *storedCopy) string {
 	if c.temp != "" {
 		return c.temp
 	}
-	return c.d.path(c.name)
+	return c.d.path(f.name)
 }
 
 // storedAt records that the output folder of d has a compacted file's bytes
-// (at name, or in the temporary file temp): they are read from there from
-// now on.
-func (f *File) storedAt(d *disk, name, temp string) {
+// (at its name, or in the temporary file temp): they are read from there
+// from now on.
+func (f *File) storedAt(d *disk, temp string) {
 	if f.compacted() {
-		f.stored.Store(&storedCopy{d, name, temp})
+		c := d.placed
+		if temp != "" {
+			c = &storedCopy{d, temp}
+		}
+		f.stored.Store(c)
 		if !f.zipped {
 			f.held.Store(nil)
 		}
@@ -316,7 +332,7 @@ func (f *File) hold() bool {
 	}
 	var b []byte
 	if c := f.stored.Load(); c != nil {
-		b = f.readCopy(c.path()) // without a report: the caller deals with the loss
+		b = f.readCopy(f.storedPath(c)) // without a report: the caller deals with the loss
 	}
 	if b == nil {
 		return false
@@ -431,7 +447,7 @@ func (f *File) gzipETag() string { return `"` + hex.EncodeToString(f.sum[:]) + `
 // each must not each keep their headers.
 func (f *File) representations() (plain, zipped *representation) {
 	if f.compacted() {
-		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
+		lastMod := f.ModTime().Format(http.TimeFormat)
 		p := f.representation(nil, f.Size, f.ETag(), "", lastMod)
 		z := f.representation(nil, -1, f.gzipETag(), "gzip", lastMod)
 		return &p, &z
@@ -455,7 +471,7 @@ func (f *File) prepare() {
 			level = gzip.DefaultCompression
 		}
 		p := &prepared{gzip: compress(f.body, level)}
-		lastMod := f.ModTime.UTC().Format(http.TimeFormat)
+		lastMod := f.ModTime().Format(http.TimeFormat)
 		p.plain = f.representation(f.body, f.Size, f.ETag(), "", lastMod)
 		if p.gzip != nil {
 			p.zipped = f.representation(p.gzip, len(p.gzip), f.gzipETag(), "gzip", lastMod)
@@ -473,7 +489,7 @@ func (f *File) representation(body []byte, size int, etag, encoding, lastMod str
 	}
 	r := representation{body: body, gzipped: encoding != "", sized: size >= 0, etag: etag, notMod: common}
 	r.header = append(r.header, common...)
-	r.header = append(r.header, one("Content-Type", f.Type), one("Last-Modified", lastMod))
+	r.header = append(r.header, one("Content-Type", f.Type()), one("Last-Modified", lastMod))
 	if size >= 0 {
 		r.header = append(r.header, one("Content-Length", strconv.Itoa(size)))
 	}

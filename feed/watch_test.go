@@ -496,7 +496,7 @@ func TestWatchTouchChangesNothing(t *testing.T) {
 func etags(s *Snapshot) map[string]string {
 	m := map[string]string{}
 	for name, f := range s.Files() {
-		m[name] = f.ETag() + " " + f.ModTime.String()
+		m[name] = f.ETag() + " " + f.ModTime().String()
 	}
 	return m
 }
