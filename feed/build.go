@@ -224,10 +224,10 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	for i, a := range added {
 		f := made[i]
 		if f.adopted {
-			b.disk.written[PagePath(a.Slug)] = f
+			b.disk.written[f.name] = f
 		}
 		a.page = nil
-		b.pages[a.Slug], changes[PagePath(a.Slug)] = pageCache{art: a, file: f}, f
+		b.pages[a.Slug], changes[f.name] = pageCache{art: a, file: f}, f // one string for the name, shared
 	}
 	// The articles of the feeds need their HTML; every other one has it
 	// put away.
@@ -269,7 +269,8 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 		// Every page anew, so that nothing of a list that may have gone
 		// wrong stays; the disk is compared in full too.
 		for _, a := range l.list {
-			changes[PagePath(a.Slug)] = b.pages[a.Slug].file
+			f := b.pages[a.Slug].file
+			changes[f.name] = f
 		}
 		return &Snapshot{files: (*fileSet)(nil).with(changes)}, nil, nil
 	}
