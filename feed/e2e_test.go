@@ -226,7 +226,8 @@ func TestIDsSurviveRestart(t *testing.T) {
 
 // TestServeRuntimeSettings: with ServeCores set, the server runs on that
 // many cores between rebuilds, a rebuild on all of them; with ServeGC, the
-// collector runs at that GOGC while serving; both are as they were once
+// collector runs at that GOGC while serving, and a rebuild is followed by
+// a collection that gives memory back; both settings are as they were once
 // Serve returns.
 func TestServeRuntimeSettings(t *testing.T) {
 	all := runtime.GOMAXPROCS(0)
@@ -244,6 +245,11 @@ func TestServeRuntimeSettings(t *testing.T) {
 		return m[0].Value.Uint64()
 	}
 	gcBefore := gogc()
+	forced := func() uint64 {
+		m := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+		metrics.Read(m)
+		return m[0].Value.Uint64()
+	}
 	var mu sync.Mutex
 	var seen []int // GOMAXPROCS whenever a build reads the clock
 	cfg.Now = func() time.Time {
@@ -272,8 +278,15 @@ func TestServeRuntimeSettings(t *testing.T) {
 	mu.Lock()
 	seen = nil
 	mu.Unlock()
+	collections := forced()
 	writeArticle(t, cfg.ArticlesDir, "second.md", "Second\n---\n2020-01-02\n\nTwo.\n")
 	pollAtom(t, base, "the second article", func(f *gofeed.Feed) bool { return item(f, "Second") != nil })
+	for i := 0; i < 500 && forced() == collections; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if forced() == collections {
+		t.Error("no collection gave memory back after the rebuild")
+	}
 	mu.Lock()
 	during := slices.Clone(seen)
 	mu.Unlock()

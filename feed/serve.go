@@ -32,6 +32,15 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	// that.
 	if b.cfg.ServeGC > 0 {
 		defer debug.SetGCPercent(debug.SetGCPercent(b.cfg.ServeGC))
+		// A rebuild's garbage is a few megabytes among 100 of what is
+		// kept, in spans the collector frees but the system gets back
+		// only slowly: each rebuild is followed by a collection that
+		// hands it back (90 ms of CPU for 100,000 articles, next to
+		// requests that allocate nothing). Without it the resident size
+		// grows by a fifth over the first few rebuilds.
+		var t tidier
+		defer t.wg.Wait()
+		w.rebuilt = t.rebuilt
 	}
 	debug.FreeOSMemory()
 	defer b.serveOnFewCores()()
@@ -81,4 +90,34 @@ type StrictError struct{ Skipped int }
 
 func (e *StrictError) Error() string {
 	return fmt.Sprintf("strict: %d article(s) skipped", e.Skipped)
+}
+
+// tidier runs debug.FreeOSMemory after rebuilds, in the background: one at a
+// time, and one more after it for the rebuilds done meanwhile.
+type tidier struct {
+	mu             sync.Mutex
+	running, again bool
+	wg             sync.WaitGroup
+}
+
+func (t *tidier) rebuilt() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running {
+		t.again = true
+		return
+	}
+	t.running = true
+	t.wg.Go(func() {
+		for {
+			debug.FreeOSMemory()
+			t.mu.Lock()
+			again := t.again
+			t.again, t.running = false, again
+			t.mu.Unlock()
+			if !again {
+				return
+			}
+		}
+	})
 }

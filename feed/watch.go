@@ -90,6 +90,7 @@ type watcher struct {
 	pending map[string]time.Time // relative path → last event
 	full    bool                 // read the whole folder again
 	gone    bool                 // the folder itself is missing
+	rebuilt func()               // told after each rebuild, if not nil
 }
 
 func (w *watcher) run(ctx context.Context) {
@@ -154,6 +155,9 @@ func (w *watcher) run(ctx context.Context) {
 			go func() {
 				if _, err := w.b.Rebuild(batch); err != nil && !errors.Is(err, ErrOutput) {
 					w.b.cfg.Log.Error("rebuild", "error", err)
+				}
+				if w.rebuilt != nil {
+					w.rebuilt()
 				}
 				done <- w.b.lib.takeWriting()
 			}()
