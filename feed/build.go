@@ -34,7 +34,8 @@ type Config struct {
 	// use every core.
 	ServeCores int
 	// ServeGC is the collector's GOGC once the first build is done, while
-	// serving (see Serve); 0 leaves it alone.
+	// serving, when each rebuild is also followed by a collection that
+	// gives memory back (see Serve); 0 leaves the collector alone.
 	ServeGC int
 }
 
