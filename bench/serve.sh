@@ -4,8 +4,12 @@
 # loopback, with wrk: gzip accepted, identity, and If-None-Match → 304.
 # Each case runs ROUNDS times per server, alternating, DURATION each; the
 # median counts.
+# With PIN=1 both servers run on CPU 0 and wrk on CPU 1 (taskset): where
+# the kernel otherwise places wrk and the server from one run to the next
+# changes what a response costs (see README, Performance).
 #   bench/serve.sh                     (after `go build`)
 #   ROUNDS=5 DURATION=5s CONNS=64 GOMAXPROCS=2 bench/serve.sh
+#   PIN=1 bench/serve.sh
 source "$(dirname "$0")/lib.sh"
 need wrk:wrk nginx:nginx-light curl:curl
 
@@ -16,6 +20,8 @@ THREADS=${THREADS:-1}
 OURS=127.0.0.1:$(free_port)
 PEER=127.0.0.1:$(free_port)
 dir=$WORK/serve
+server=() client=()
+if [ -n "${PIN:-}" ]; then server=(taskset -c 0) client=(taskset -c 1); fi
 
 corpus 50 600 "$dir/articles" 2>/dev/null
 "$BIN" build -articles "$dir/articles" -out "$dir/out" -base-url "http://$OURS/" 2>/dev/null
@@ -23,17 +29,17 @@ gzip -9 -k -f "$dir/out/rss.xml"
 
 mkdir -p "$dir/nginx"
 sed -e "s|@ROOT@|$dir/out|; s|@PORT@|${PEER#*:}|; s|@TMP@|$dir/nginx|g" "$REPO/bench/nginx.conf" >"$dir/nginx/nginx.conf"
-nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" &
+"${server[@]}" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" &
 peer_pid=$!
 PIDS+=($peer_pid)
 wait_http "http://$PEER/rss.xml" $peer_pid
-"$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$OURS" 2>"$dir/dropfeed.log" &
+"${server[@]}" "$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$OURS" 2>"$dir/dropfeed.log" &
 ours_pid=$!
 PIDS+=($ours_pid)
 wait_http "http://$OURS/rss.xml" $ours_pid
 
 size=$(curl -fsS "http://$OURS/rss.xml" | wc -c)
-echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-"default (dropfeed: 1 while serving)"}"
+echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-"default (dropfeed: 1 while serving)"}${PIN:+; servers on CPU 0, wrk on CPU 1}"
 
 etag() { curl -fsS -o /dev/null -D - "http://$1/rss.xml" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
 # ticks PID... is the CPU time (user + system, in clock ticks) of the
@@ -51,7 +57,7 @@ rps() {
 	local args=() h
 	for h in "$@"; do args+=(-H "$h"); done
 	t0=$(ticks "$pid")
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url")
+	out=$("${client[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url")
 	awk -v t=$(($(ticks "$pid") - t0)) -v hz="$(getconf CLK_TCK)" '
 		/requests in/ {n = $1} /^Requests\/sec/ {r = $2}
 		END {printf "%s %.2f\n", r, t / hz * 1e6 / n}' <<<"$out"
