@@ -339,7 +339,7 @@ func TestServeSeesChangesDuringFirstBuild(t *testing.T) {
 	cfg, _ := testConfig(t, base)
 	writeArticle(t, cfg.ArticlesDir, "first.md", "First\n---\n2020-01-01\n\nOne.\n")
 	var once sync.Once
-	cfg.Now = func() time.Time { // first called by the first build's rendering
+	cfg.Now = func() time.Time { // first called as the first build renders the page it parsed, after its scan
 		once.Do(func() { writeArticle(t, cfg.ArticlesDir, "late.md", "Late\n---\n2020-01-02\n\nTwo.\n") })
 		return time.Now()
 	}
@@ -349,5 +349,29 @@ func TestServeSeesChangesDuringFirstBuild(t *testing.T) {
 	f := pollAtom(t, base, "the article written during the first build", func(f *gofeed.Feed) bool { return item(f, "Late") != nil })
 	if item(f, "First") == nil {
 		t.Errorf("the first article is gone: %d items", len(f.Items))
+	}
+}
+
+// TestServeWriterAtStart: a file still open for writing when Serve's first
+// build reads the folder is published once its writer closes it, though
+// closing it makes no event and no second look at the folder follows.
+func TestServeWriterAtStart(t *testing.T) {
+	var f *os.File
+	base, _, _ := serving(t, func(cfg Config) {
+		var err error
+		f, err = os.Create(filepath.Join(cfg.ArticlesDir, "copying.md"))
+		must(t, err)
+		f.WriteString("Copying\n---\n2024-05-02\n\nfirst half second half END\n")
+		writeArticle(t, cfg.ArticlesDir, "done.md", "Done\n---\n2024-05-01\n\nx\n")
+	})
+	got := pollAtom(t, base, "the finished article", func(f *gofeed.Feed) bool { return item(f, "Done") != nil })
+	if item(got, "Copying") != nil {
+		t.Fatal("published while still open for writing")
+	}
+	time.Sleep(100 * time.Millisecond) // the watcher keeps looking; nothing else happens meanwhile
+	f.Close()
+	got = pollAtom(t, base, "the article once closed", func(f *gofeed.Feed) bool { return item(f, "Copying") != nil })
+	if it := item(got, "Copying"); !strings.Contains(it.Content, "second half END") {
+		t.Errorf("published cut short: %q", it.Content)
 	}
 }

@@ -307,3 +307,31 @@ func TestBrokenClashLoserToldOnce(t *testing.T) {
 		t.Error("the last good version of the broken file is not published as it was")
 	}
 }
+
+// TestGoneAndBackBeforeListing: a path whose file went and came back (as
+// another article) between two listings leaves the list with its new
+// article only: what the list held for it is what it held when the path
+// first changed.
+func TestGoneAndBackBeforeListing(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "Old\n---\n2020-01-01\n\nOne.\n")
+	writeArticle(t, cfg.ArticlesDir, "b.md", "Other\n---\n2020-01-02\n\nTwo.\n")
+	b := build(t, cfg)
+	l := b.lib
+	l.put("a.md", nil) // seen gone: a rebuild that stopped here lists nothing
+	writeArticle(t, cfg.ArticlesDir, "a.md", "New\n---\n2020-01-03\n\nThree.\n")
+	files, err := l.scan("a.md")
+	must(t, err)
+	l.update("a.md", files, nil)
+	got := l.articles()
+	var titles []string
+	for _, a := range got.list {
+		titles = append(titles, a.Title)
+	}
+	if !slices.Equal(titles, []string{"New", "Other"}) {
+		t.Errorf("listed %q, want [New Other]", titles)
+	}
+	if len(got.removed) != 1 || got.removed[0].Title != "Old" {
+		t.Errorf("removed %d articles, want the old one", len(got.removed))
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // rowTemplate is the index line as html/template made it (with the page
@@ -182,6 +184,13 @@ func TestBigIndexKeptZipped(t *testing.T) {
 	}
 	if resp, _ := do(t, "HEAD", srv.URL+"/"); resp.ContentLength != int64(len(onDisk)) {
 		t.Errorf("HEAD: length %d, want %d", resp.ContentLength, len(onDisk))
+	}
+	// Sent as a stream, uncompressed on the way, not whole.
+	var ctx fasthttp.RequestCtx
+	ctx.Request.SetRequestURI("/")
+	Handler(b.Current)(&ctx)
+	if !ctx.Response.IsBodyStream() || !bytes.Equal(ctx.Response.Body(), onDisk) {
+		t.Errorf("identity: streamed %v, or not the index", ctx.Response.IsBodyStream())
 	}
 	resp, body = do(t, "GET", srv.URL+"/", "Accept-Encoding", "gzip")
 	zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -10,16 +10,18 @@ import (
 	"time"
 )
 
-// Serve builds once, then watches the articles folder and serves the output
-// on ln until ctx ends, when it stops accepting, lets requests in flight
+// Serve watches the articles folder, builds once, then rebuilds on every
+// change and serves the output on ln until ctx ends, when it stops accepting, lets requests in flight
 // finish (up to five seconds) and returns.
 func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	// Watched from before the build reads the folder, every change after
 	// that read comes as an event: no second look at all the files (for
-	// 100,000 of them the biggest use of memory once serving).
+	// 100,000 of them the biggest use of memory once serving). Files the
+	// build found still open for writing are looked at by the watcher
+	// until they are closed.
 	w, err := b.watch()
 	if err != nil {
-		return err
+		return fmt.Errorf("articles folder: %w", unwrapPath(err))
 	}
 	defer w.close()
 	if _, err := b.First(); err != nil && !errors.Is(err, ErrOutput) {

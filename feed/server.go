@@ -58,7 +58,8 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 		body := rep.body // nil for a compacted page
 		if body == nil && !head && !rep.gzipped && f.zipped {
 			// The index of 100,000 articles is 18 MB: uncompressed as it
-			// is sent, never held whole.
+			// is sent, not held whole (a Range or precondition request,
+			// answered by serveContent below, still has it whole).
 			setHeader(res, rep.header)
 			ctx.Response.SetBodyStream(f.unzipping(), f.Size)
 			return

@@ -238,7 +238,9 @@ func sumOf(body []byte) (s [16]byte) {
 }
 
 // ETag is the file's strong validator, from its bytes alone.
-func (f *File) ETag() string { return `"` + hex.EncodeToString(f.sum[:]) + `"` }
+func (f *File) ETag() string { return f.etag("") }
+
+func (f *File) etag(suffix string) string { return `"` + hex.EncodeToString(f.sum[:]) + suffix + `"` }
 
 // pageLevel compresses compacted files, for keeping and for serving: one
 // level, so that their gzip representation is the same bytes every time.
@@ -438,7 +440,7 @@ func (f *File) Gzip() []byte {
 
 // gzipETag is the ETag of the compressed representation: a different
 // representation needs a different strong validator.
-func (f *File) gzipETag() string { return `"` + hex.EncodeToString(f.sum[:]) + `-gz"` }
+func (f *File) gzipETag() string { return f.etag("-gz") }
 
 // representations are the identity and gzip encodings of the file, the
 // second nil when compressing does not pay. A compacted file's are made for

@@ -95,25 +95,35 @@ type watcher struct {
 
 func (w *watcher) run(ctx context.Context) {
 	w.pending = map[string]time.Time{}
+	// Files the last build left unread, still open for writing: closing
+	// them makes no event, so they are looked at until their writer is done.
+	for _, p := range w.b.lib.takeWriting() {
+		w.pending[p] = time.Now()
+	}
 	done := make(chan []string, 1) // files left unread: still being written
 	busy := false
+	finish := func() { // no rebuild outlives run
+		if busy {
+			<-done
+		}
+	}
 	timer, armed := time.NewTimer(0), true
 	retry := time.NewTicker(2 * time.Second)
 	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if busy {
-				<-done
-			}
+			finish()
 			return
 		case ev, ok := <-w.src.Events:
 			if !ok {
+				finish()
 				return
 			}
 			w.event(ev)
 		case err, ok := <-w.src.Errors:
 			if !ok {
+				finish()
 				return
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
