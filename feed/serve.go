@@ -11,8 +11,9 @@ import (
 )
 
 // Serve watches the articles folder, builds once, then rebuilds on every
-// change and serves the output on ln until ctx ends, when it stops accepting, lets requests in flight
-// finish (up to five seconds) and returns.
+// change and serves the output on ln until ctx ends, when it stops
+// accepting, lets requests in flight finish (up to five seconds) and
+// returns.
 func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 	// Watched from before the build reads the folder, every change after
 	// that read comes as an event: no second look at all the files (for
