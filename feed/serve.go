@@ -40,7 +40,7 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 		// only slowly: each rebuild is followed by a collection that
 		// hands it back (70-100 ms of CPU for 100,000 articles, while
 		// requests allocate nothing). Without it the resident size grew
-		// by 20-27 MB over the first few rebuilds.
+		// by 21-28 MB over the first few rebuilds.
 		var t tidier
 		defer t.wg.Wait()
 		w.rebuilt = t.rebuilt
