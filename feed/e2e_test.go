@@ -239,17 +239,15 @@ func TestServeRuntimeSettings(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	cfg, _ := testConfig(t, base)
 	cfg.ServeCores, cfg.ServeGC = 1, 25
-	gogc := func() uint64 {
-		m := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-		metrics.Read(m)
-		return m[0].Value.Uint64()
+	metric := func(name string) func() uint64 {
+		return func() uint64 {
+			m := []metrics.Sample{{Name: name}}
+			metrics.Read(m)
+			return m[0].Value.Uint64()
+		}
 	}
+	gogc, forced := metric("/gc/gogc:percent"), metric("/gc/cycles/forced:gc-cycles")
 	gcBefore := gogc()
-	forced := func() uint64 {
-		m := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
-		metrics.Read(m)
-		return m[0].Value.Uint64()
-	}
 	var mu sync.Mutex
 	var seen []int // GOMAXPROCS whenever a build reads the clock
 	cfg.Now = func() time.Time {

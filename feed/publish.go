@@ -76,7 +76,7 @@ func openDisk(dir string) (*disk, error) {
 		return err
 	})
 	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}
-	d.placed = &storedCopy{d: d, temp: ""}
+	d.placed = &storedCopy{d: d}
 	return d, err
 }
 
