@@ -96,6 +96,10 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
+	outInside, err := outputIn(cfg.ArticlesDir, cfg.OutDir)
+	if err != nil {
+		return nil, err
+	}
 	state, _ := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
 	b := &Builder{cfg: cfg, disk: d, pages: map[string]pageCache{}}
 	b.lib = &library{
@@ -105,8 +109,58 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		entries: map[string]*entry{},
 		report:  b.report,
 		made:    b.prerender,
+		skip:    outInside,
 	}
 	return b, nil
+}
+
+// outputIn checks where the output folder lies against the articles
+// folder. Inside it (say -articles . -out out) is fine: the output folder
+// is then neither read nor watched as articles, and its path relative to
+// the articles folder is returned. The other way round is not: the pages go
+// to the output folder's articles/, where any other .html file is deleted
+// as a stale page, so the articles folder may not be in it, nor be the
+// output folder itself.
+func outputIn(articles, out string) (string, error) {
+	a, err := realPath(articles)
+	if err != nil {
+		return "", fmt.Errorf("articles folder: %w", err)
+	}
+	o, err := realPath(out)
+	if err != nil {
+		return "", fmt.Errorf("output folder: %w", err)
+	}
+	if a == o {
+		return "", fmt.Errorf("the output folder %s is the articles folder: choose another", out)
+	}
+	if _, in := within(a, filepath.Join(o, "articles")); in {
+		return "", fmt.Errorf("the output folder %s would put its pages in the articles folder %s (they go to its articles/, where other .html files are deleted as stale): choose another output folder",
+			out, articles)
+	}
+	if rel, in := within(o, a); in {
+		return rel, nil
+	}
+	return "", nil
+}
+
+// realPath is the absolute path of an existing file, through any symbolic
+// links.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// within reports whether p lies in folder dir (or is it), and where, as a
+// slash-separated path relative to dir.
+func within(p, dir string) (string, bool) {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 func (b *Builder) report(path, reason string, warning bool) {

@@ -493,3 +493,39 @@ func TestShelvedArticleEntersFeeds(t *testing.T) {
 		}
 	}
 }
+
+// The output folder may lie inside the articles folder, but its pages may
+// not be written into the articles folder: that is refused, naming both.
+func TestFoldersOverlap(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []struct {
+		articles, out string
+		ok            bool
+	}{
+		{"a", "a/out", true},
+		{"a", "a/sub/out", true},
+		{"s/posts", "s", true}, // beside the pages, not among them
+		{"a", "b", true},
+		{"a", "a", false},
+		{"s/articles", "s", false},
+		{"s/articles/posts", "s", false},
+	} {
+		cfg, _ := testConfig(t, "http://127.0.0.1:8080/")
+		cfg.ArticlesDir = filepath.Join(root, c.articles)
+		cfg.OutDir = filepath.Join(root, c.out)
+		_, err := NewBuilder(cfg)
+		if c.ok && err != nil {
+			t.Errorf("-articles %s -out %s: %v", c.articles, c.out, err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), cfg.OutDir) || !strings.Contains(err.Error(), cfg.ArticlesDir)) {
+			t.Errorf("-articles %s -out %s: %v, want an error naming both folders", c.articles, c.out, err)
+		}
+	}
+	// Through a symbolic link too.
+	must(t, os.Symlink(filepath.Join(root, "s"), filepath.Join(root, "link")))
+	cfg, _ := testConfig(t, "http://127.0.0.1:8080/")
+	cfg.ArticlesDir, cfg.OutDir = filepath.Join(root, "s", "articles"), filepath.Join(root, "link")
+	if _, err := NewBuilder(cfg); err == nil {
+		t.Errorf("-articles s/articles -out link-to-s: no error")
+	}
+}

@@ -68,6 +68,7 @@ type library struct {
 	entries map[string]*entry // by path relative to dir, slash-separated
 	report  func(path, reason string, warning bool)
 	made    func(a *Article) // told of each article parsed, in parallel (it makes the page and puts the HTML away)
+	skip    string           // the output folder, relative to dir, when it lies inside: never read
 
 	mu      sync.Mutex
 	writing []string // files left unread because they were open for writing
@@ -138,7 +139,13 @@ func (l *library) scan(rel string) ([]found, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || !IsArticleName(d.Name()) {
+		if d.IsDir() {
+			if p != root && l.skipped(l.rel(p)) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !IsArticleName(d.Name()) {
 			return nil
 		}
 		r := l.rel(p)
@@ -240,6 +247,10 @@ func (l *library) update(rel string, files []found, progress func()) {
 		l.put(f.rel, results[i])
 	}
 }
+
+// skipped reports whether rel (relative to the articles folder) is in the
+// output folder.
+func (l *library) skipped(rel string) bool { return l.skip != "" && under(rel, l.skip) }
 
 // under reports whether path p lies in folder dir ("" is the whole tree).
 func under(p, dir string) bool {

@@ -195,6 +195,9 @@ func (w *watcher) event(ev fsnotify.Event) {
 		return
 	}
 	rel = filepath.ToSlash(rel)
+	if w.b.lib.skipped(rel) {
+		return // the output folder: its writes are the rebuild's own
+	}
 	for _, seg := range strings.Split(rel, "/") {
 		if ignoredName(seg) {
 			return
@@ -253,7 +256,7 @@ func (w *watcher) addTree(dir string) error {
 		if !d.IsDir() {
 			return nil
 		}
-		if filepath.Clean(p) != w.root && ignoredName(d.Name()) {
+		if p := filepath.Clean(p); p != w.root && (ignoredName(d.Name()) || w.b.lib.skipped(w.b.lib.rel(p))) {
 			return fs.SkipDir
 		}
 		if err := w.src.Add(p); err != nil {

@@ -697,3 +697,40 @@ func TestWatchWriterAtStart(t *testing.T) {
 		t.Errorf("published cut short: %q", m["Copying"].Content)
 	}
 }
+
+// An output folder inside the articles folder (say -articles . -out out) is
+// neither read nor watched: what the builds write there makes no rebuild,
+// and an article file in it is not published.
+func TestWatchOutputInsideArticles(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
+		os.MkdirAll(filepath.Join(dir, "site", "out"), 0o755)
+		os.WriteFile(filepath.Join(dir, "site", "real.md"), []byte(article("Real", "x")), 0o644)
+		os.WriteFile(filepath.Join(dir, "site", "out", "stray.md"), []byte(article("Stray", "x")), 0o644)
+	}, nil, func(cfg *Config) { cfg.OutDir = filepath.Join(cfg.ArticlesDir, "site", "out") })
+	w.exactly("A", "Real")
+	if _, err := os.Stat(filepath.Join(w.out, "articles", "a.html")); err != nil {
+		t.Fatalf("no page written in the output folder: %v", err)
+	}
+	w.settle()
+	before := len(w.logs.matching("msg=rebuilt"))
+	w.put("site/out/other.md", article("Other", "x"))
+	w.put("site/out/articles/x.html", "<p>x</p>")
+	w.put("site/out/new/deeper.md", article("Deeper", "x"))
+	// The output folder gone and made again, with an article in it.
+	must(t, os.RemoveAll(w.out))
+	w.put("site/out/again.md", article("Again", "x"))
+	w.settle()
+	if n := len(w.logs.matching("msg=rebuilt")) - before; n != 0 {
+		t.Errorf("%d rebuilds for files written in the output folder, want none:\n%s", n, w.logs)
+	}
+	// The next change writes the output folder again, whole.
+	w.put("b.md", article("B", "x"))
+	w.exactly("A", "Real", "B")
+	w.settle()
+	for _, name := range []string{"articles/a.html", "articles/site/real.html", "rss.xml"} {
+		if _, err := os.Stat(filepath.Join(w.out, name)); err != nil {
+			t.Errorf("not written again: %v", err)
+		}
+	}
+}
