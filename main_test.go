@@ -57,6 +57,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 	defer busy.Close()
 	file := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(file, nil, 0o644)
+	site := t.TempDir()
 	tests := []struct {
 		args []string
 		env  []string
@@ -71,6 +72,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{args: []string{"build", "-nope"}, says: "-nope"},
 		{args: []string{"publish"}, says: "unknown command"},
 		{args: []string{"build", "-articles", filepath.Join(file, "sub")}, says: "articles folder"},
+		{args: []string{"build", "-articles", filepath.Join(site, "articles"), "-out", site}, says: "output folder"},
 		{args: []string{"-addr", busy.Addr().String()}, says: "-addr"},
 		{args: []string{"build"}, env: []string{"DROPFEED_LIMIT=-3"}, says: "DROPFEED_LIMIT"},
 	}
