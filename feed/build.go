@@ -92,13 +92,13 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if info, err := os.Stat(cfg.ArticlesDir); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("articles folder %s is not a folder", cfg.ArticlesDir)
 	}
-	d, err := openDisk(cfg.OutDir)
-	if err != nil {
-		return nil, fmt.Errorf("output folder: %w", err)
-	}
 	outInside, err := outputIn(cfg.ArticlesDir, cfg.OutDir)
 	if err != nil {
 		return nil, err
+	}
+	d, err := openDisk(cfg.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
 	}
 	state, _ := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
 	b := &Builder{cfg: cfg, disk: d, pages: map[string]pageCache{}}
@@ -133,7 +133,11 @@ func outputIn(articles, out string) (string, error) {
 	if a == o {
 		return "", fmt.Errorf("the output folder %s is the articles folder: choose another", out)
 	}
-	if _, in := within(a, filepath.Join(o, "articles")); in {
+	pages := filepath.Join(o, "articles")
+	if p, err := filepath.EvalSymlinks(pages); err == nil {
+		pages = p // a link to the articles folder, say
+	}
+	if _, in := within(a, pages); in {
 		return "", fmt.Errorf("the output folder %s would put its pages in the articles folder %s (they go to its articles/, where other .html files are deleted as stale): choose another output folder",
 			out, articles)
 	}
@@ -143,14 +147,19 @@ func outputIn(articles, out string) (string, error) {
 	return "", nil
 }
 
-// realPath is the absolute path of an existing file, through any symbolic
-// links.
+// realPath is the absolute path of a file, through any symbolic links; of
+// one not made yet, the real path of its folder joined with its name.
 func realPath(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
 	}
-	return filepath.EvalSymlinks(abs)
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) && filepath.Dir(abs) != abs {
+		dir, err := realPath(filepath.Dir(abs))
+		return filepath.Join(dir, filepath.Base(abs)), err
+	}
+	return real, err
 }
 
 // within reports whether p lies in folder dir (or is it), and where, as a

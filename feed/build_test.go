@@ -369,12 +369,21 @@ func TestStalePagesRemoved(t *testing.T) {
 	writeArticle(t, cfg.ArticlesDir, "keep.md", "Keep\n---\n2020-01-01\n\nx\n")
 	writeArticle(t, cfg.ArticlesDir, "sub/gone.md", "Gone\n---\n2020-01-01\n\nx\n")
 	// Leftovers of a crashed run.
-	os.MkdirAll(filepath.Join(cfg.OutDir, "articles"), 0o755)
-	os.WriteFile(filepath.Join(cfg.OutDir, "articles", tempPrefix+"123"), []byte("half"), 0o644)
+	leftovers := []string{tempPrefix + "1", "articles/" + tempPrefix + "2", "articles/deep/" + tempPrefix + "3"}
+	for _, name := range append(leftovers, "other/"+tempPrefix+"4") {
+		writeArticle(t, cfg.OutDir, name, "half")
+	}
 	os.WriteFile(filepath.Join(cfg.OutDir, ".gitkeep"), nil, 0o644)
 	b := build(t, cfg)
-	if _, err := os.Stat(filepath.Join(cfg.OutDir, "articles", tempPrefix+"123")); !errors.Is(err, fs.ErrNotExist) {
-		t.Error("a leftover temporary file survived the start")
+	for _, name := range leftovers {
+		if _, err := os.Stat(filepath.Join(cfg.OutDir, name)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a leftover temporary file survived the start: %s", name)
+		}
+	}
+	// Only where dropfeed writes: not in a folder of the output folder's
+	// that it never writes to.
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, "other", tempPrefix+"4")); err != nil {
+		t.Errorf("a file outside what dropfeed writes was touched: %v", err)
 	}
 	page := filepath.Join(cfg.OutDir, "articles", "sub", "gone.html")
 	if _, err := os.Stat(page); err != nil {
@@ -527,5 +536,12 @@ func TestFoldersOverlap(t *testing.T) {
 	cfg.ArticlesDir, cfg.OutDir = filepath.Join(root, "s", "articles"), filepath.Join(root, "link")
 	if _, err := NewBuilder(cfg); err == nil {
 		t.Errorf("-articles s/articles -out link-to-s: no error")
+	}
+	// The output folder's articles/ a link to the articles folder.
+	must(t, os.MkdirAll(filepath.Join(root, "site"), 0o755))
+	must(t, os.Symlink(filepath.Join(root, "a"), filepath.Join(root, "site", "articles")))
+	cfg.ArticlesDir, cfg.OutDir = filepath.Join(root, "a"), filepath.Join(root, "site")
+	if _, err := NewBuilder(cfg); err == nil {
+		t.Errorf("-articles a -out site, site/articles a link to a: no error")
 	}
 }

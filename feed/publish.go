@@ -64,17 +64,30 @@ func (d *disk) owns(tmp string) bool {
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
-// files left by an earlier run are removed.
+// files left by an earlier run are removed. Those lie beside the files they
+// were to become: in the folder itself and below its articles/; nothing
+// else in it is looked at (it may hold more, as with -out . -articles posts).
 func openDisk(dir string) (*disk, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
-			err = os.Remove(p)
+	top, err := os.ReadDir(dir)
+	for _, e := range top {
+		if err == nil && !e.IsDir() && strings.HasPrefix(e.Name(), tempPrefix) {
+			err = os.Remove(filepath.Join(dir, e.Name()))
 		}
-		return err
-	})
+	}
+	if err == nil {
+		err = filepath.WalkDir(filepath.Join(dir, "articles"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+				err = os.Remove(p)
+			}
+			return err
+		})
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil // no pages yet
+		}
+	}
 	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}
 	d.placed = &storedCopy{d: d}
 	return d, err

@@ -203,12 +203,27 @@ func (w *watcher) event(ev fsnotify.Event) {
 			return
 		}
 	}
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		w.unwatch(name)
+	}
 	if ev.Has(fsnotify.Create) {
 		if info, err := os.Lstat(name); err == nil && info.IsDir() {
 			w.addTree(name) // a new or moved-in folder, files and all
 		}
 	}
 	w.pending[rel] = time.Now()
+}
+
+// unwatch drops the watches on a folder that went or moved away, and on the
+// folders below it. A watch follows the folder, not its path: one left on a
+// folder renamed within the articles folder would go on naming the old
+// path, and watching the new one would not replace it.
+func (w *watcher) unwatch(name string) {
+	for _, d := range w.src.List() {
+		if d = filepath.Clean(d); d == name || strings.HasPrefix(d, name+string(filepath.Separator)) {
+			w.src.Remove(d)
+		}
+	}
 }
 
 // writing reports whether rel is an article file that some process still

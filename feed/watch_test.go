@@ -724,13 +724,52 @@ func TestWatchOutputInsideArticles(t *testing.T) {
 	if n := len(w.logs.matching("msg=rebuilt")) - before; n != 0 {
 		t.Errorf("%d rebuilds for files written in the output folder, want none:\n%s", n, w.logs)
 	}
-	// The next change writes the output folder again, whole.
+	// The next change finds the output folder gone (its state file cannot
+	// be added to), and the retry ticker, every two seconds, writes it
+	// again whole.
 	w.put("b.md", article("B", "x"))
 	w.exactly("A", "Real", "B")
-	w.settle()
 	for _, name := range []string{"articles/a.html", "articles/site/real.html", "rss.xml"} {
-		if _, err := os.Stat(filepath.Join(w.out, name)); err != nil {
+		var err error
+		for range 1500 {
+			if _, err = os.Stat(filepath.Join(w.out, name)); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("not written again: %v", err)
 		}
 	}
+}
+
+// A folder renamed within the articles folder, or moved out and back under
+// another name: what changes in its sub-folders afterwards is published
+// under the new path.
+func TestWatchFolderRenamedWithin(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.MkdirAll(filepath.Join(dir, "sub", "deep"), 0o755)
+		os.WriteFile(filepath.Join(dir, "sub", "deep", "d.md"), []byte(article("Deep", "v1")), 0o644)
+		os.WriteFile(filepath.Join(dir, "sub", "deep", "k.md"), []byte(article("Kept", "x")), 0o644)
+	}, nil)
+	w.exactly("Deep", "Kept")
+	w.settle()
+	must(t, os.Rename(w.path("sub"), w.path("renamed")))
+	w.settle()
+	w.put("renamed/deep/later.md", article("Later", "x"))
+	w.put("renamed/deep/d.md", article("Deep", "v2"))
+	must(t, os.Remove(w.path("renamed/deep/k.md")))
+	w.until("the edit, the new file and the deletion in the renamed folder", func(m map[string]jsonItem) bool {
+		return len(m) == 2 && strings.Contains(m["Deep"].Content, "v2") && m["Later"].Title != ""
+	})
+	// Out of the folder, and back under another name.
+	outside := filepath.Join(t.TempDir(), "away")
+	must(t, os.Rename(w.path("renamed"), outside))
+	w.exactly()
+	w.settle()
+	must(t, os.Rename(outside, w.path("back")))
+	w.exactly("Deep", "Later")
+	w.settle()
+	w.put("back/deep/again.md", article("Again", "x"))
+	w.exactly("Deep", "Later", "Again")
 }
