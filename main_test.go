@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,33 +125,102 @@ func TestBuildCommand(t *testing.T) {
 	}
 }
 
-func TestServeStopsOnSignal(t *testing.T) {
+// start starts a server and waits until it listens on addr.
+func start(t *testing.T, cmd *exec.Cmd, addr string, errb *bytes.Buffer) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatalf("the server never listened on %s: %s", addr, errb.String())
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// A file that cannot be read is skipped, and published once its permissions
+// let it be read: chmod alone changes neither its size nor its date. (As
+// root, whom permissions do not stop, the server runs as nobody.)
+func TestServePublishesFileMadeReadable(t *testing.T) {
+	dir, err := os.MkdirTemp("", "dropfeed-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	articles := filepath.Join(dir, "articles")
+	os.Mkdir(articles, 0o755)
+	locked := filepath.Join(articles, "locked.md")
+	os.WriteFile(filepath.Join(articles, "open.md"), []byte("Open\n---\n2024-01-02\n\nbody\n"), 0o644)
+	os.WriteFile(locked, []byte("Locked\n---\n2024-01-01\n\nbody\n"), 0o644)
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "-addr", addr, "-articles", articles, "-out", filepath.Join(dir, "out"))
+	if os.Getuid() == 0 {
+		const nobody = 65534
+		for _, p := range []string{filepath.Dir(binary), dir} {
+			os.Chmod(p, 0o755)
+		}
+		filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error { return os.Chown(p, nobody, nobody) })
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	}
+	must(t, os.Chmod(locked, 0))
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	start(t, cmd, addr, &errb)
+	defer cmd.Process.Kill()
+	titles := func() string {
+		resp, err := http.Get("http://" + addr + "/feed.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	if got := titles(); !strings.Contains(got, `"Open"`) || strings.Contains(got, `"Locked"`) {
+		t.Fatalf("feed.json before the chmod: %s", got)
+	}
+	if !strings.Contains(errb.String(), "locked.md") || !strings.Contains(errb.String(), "permission denied") {
+		t.Errorf("no log line names the unreadable file and why: %s", errb.String())
+	}
+	must(t, os.Chmod(locked, 0o644))
+	for range 1000 {
+		if strings.Contains(titles(), `"Locked"`) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("never published after chmod 644: %s\nlog: %s", titles(), errb.String())
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeStopsOnSignal(t *testing.T) {
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "-addr", addr, "-articles", filepath.Join(dir, "in"), "-out", filepath.Join(dir, "out"))
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	up := false
-	for i := 0; i < 200 && !up; i++ {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			up = true
-		} else {
-			time.Sleep(25 * time.Millisecond)
-		}
-	}
-	if !up {
-		cmd.Process.Kill()
-		t.Fatalf("the server never listened on %s: %s", addr, errb.String())
-	}
+	start(t, cmd, addr, &errb)
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

@@ -286,6 +286,10 @@ func (l *library) load(f found, prev *entry) *entry {
 		return e
 	}
 	if err != nil {
+		// Read again on the next look, even if the file looks the same
+		// then: a change of its permissions changes neither its size nor
+		// its modification time.
+		e.size = -1
 		e.failure = err.Error()
 		if e.art != nil {
 			e.failure += " (the last good version stays published)"

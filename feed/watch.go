@@ -180,9 +180,9 @@ func (w *watcher) run(ctx context.Context) {
 
 // event records one notification.
 func (w *watcher) event(ev fsnotify.Event) {
-	if ev.Op == fsnotify.Chmod {
-		return
-	}
+	// Chmod counts too: it is what a change of permissions makes (a file
+	// that could not be read may now be), and touch (an undated article
+	// takes its date from its modification time).
 	name := filepath.Clean(ev.Name)
 	if name == w.root {
 		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {

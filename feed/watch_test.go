@@ -773,3 +773,39 @@ func TestWatchFolderRenamedWithin(t *testing.T) {
 	w.put("back/deep/again.md", article("Again", "x"))
 	w.exactly("Deep", "Later", "Again")
 }
+
+// touch -d on an undated article moves its date, as a fresh build would
+// give it: the attribute change alone (a Chmod event) is looked at.
+func TestWatchTouchUndated(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		p := filepath.Join(dir, "u.md")
+		os.WriteFile(p, []byte("# Undated\nNo date at all.\n"), 0o644)
+		old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		os.Chtimes(p, old, old)
+	}, nil)
+	published := func() string {
+		var doc struct {
+			Items []struct {
+				Published string `json:"date_published"`
+			}
+		}
+		must(t, json.Unmarshal(w.b.Current().File(JSONFile).Body(), &doc))
+		if len(doc.Items) != 1 {
+			t.Fatalf("%d items, want 1", len(doc.Items))
+		}
+		return doc.Items[0].Published
+	}
+	if got := published(); !strings.HasPrefix(got, "2020-01-01T00:00:00") {
+		t.Fatalf("published %s, want the modification time 2020-01-01", got)
+	}
+	w.settle()
+	touched := time.Date(2023, 6, 15, 12, 0, 0, 0, time.UTC)
+	must(t, os.Chtimes(w.path("u.md"), touched, touched))
+	for range 3000 {
+		if strings.HasPrefix(published(), "2023-06-15T12:00:00") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("published %s after touch -d 2023-06-15 12:00", published())
+}
