@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -111,7 +112,9 @@ func configure(args []string) (feed.Config, error) {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "DROPFEED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && !given[f.Name] && envErr == nil {
+		// Set but empty counts as not set, as the Go runtime's own
+		// variables do.
+		if v := os.Getenv(name); v != "" && !given[f.Name] && envErr == nil {
 			source[f.Name] = name
 			if err := fs.Set(f.Name, v); err != nil {
 				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
@@ -141,11 +144,27 @@ func configure(args []string) (feed.Config, error) {
 		cfg.ServeGC = 25
 	}
 	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
 		return cfg, fmt.Errorf("%s %q: want host:port, such as 127.0.0.1:8080", source["addr"], *addr)
 	}
+	n, err := net.LookupPort("tcp", port) // a number, or a service name such as http
+	if err != nil {
+		return cfg, fmt.Errorf("%s %q: the port must be a number up to 65535 or a service name such as http", source["addr"], *addr)
+	}
 	if *baseURL == "" {
-		*baseURL = "http://" + *addr + "/"
+		// Links must name a host: listening on every interface (":8080",
+		// "0.0.0.0:8080") gives links to this machine, and the README
+		// says to set -base-url for readers elsewhere.
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
+		if n != 80 {
+			host = net.JoinHostPort(host, strconv.Itoa(n))
+		} else if strings.Contains(host, ":") {
+			host = "[" + host + "]" // an IPv6 address
+		}
+		*baseURL = "http://" + host + "/"
 	}
 	u, err := url.Parse(*baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -76,6 +76,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{args: []string{"build", "-articles", filepath.Join(file, "sub")}, says: "articles folder"},
 		{args: []string{"build", "-articles", filepath.Join(site, "articles"), "-out", site}, says: "output folder"},
 		{args: []string{"-addr", busy.Addr().String()}, says: "-addr"},
+		{args: []string{"build", "-addr", "127.0.0.1:99999"}, says: "-addr"},
 		{args: []string{"build"}, env: []string{"DROPFEED_LIMIT=-3"}, says: "DROPFEED_LIMIT"},
 	}
 	for _, tt := range tests {
@@ -84,6 +85,37 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		if code != 2 || len(lines) != 1 || !strings.Contains(stderr, tt.says) || strings.Contains(stderr, "goroutine") {
 			t.Errorf("dropfeed %q %q: exit %d, stderr %q; want exit 2 and one line naming %s", tt.args, tt.env, code, stderr, tt.says)
 		}
+	}
+}
+
+// Without -base-url, links name the address served on, with a host they
+// can be followed to.
+func TestDefaultBaseURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+		":8080":          "http://localhost:8080/",
+		"0.0.0.0:9000":   "http://localhost:9000/",
+		"[::]:8080":      "http://localhost:8080/",
+		"[::1]:8081":     "http://[::1]:8081/",
+		"[::1]:80":       "http://[::1]/",
+		"127.0.0.1:http": "http://127.0.0.1/",
+		"example.org:80": "http://example.org/",
+	} {
+		cfg, err := configure([]string{"-addr", addr})
+		if err != nil || cfg.BaseURL.String() != want {
+			t.Errorf("-addr %s: base URL %v, %v; want %s", addr, cfg.BaseURL, err, want)
+		}
+	}
+}
+
+// A DROPFEED_ variable set but empty is as good as not set.
+func TestEmptyEnvironmentIgnored(t *testing.T) {
+	t.Setenv("DROPFEED_LIMIT", "")
+	t.Setenv("DROPFEED_STRICT", "")
+	t.Setenv("DROPFEED_TITLE", "")
+	cfg, err := configure(nil)
+	if err != nil || cfg.Limit != 50 || cfg.Strict || cfg.Title != "dropfeed" {
+		t.Errorf("empty DROPFEED_ variables: %v, limit %d, strict %v, title %q", err, cfg.Limit, cfg.Strict, cfg.Title)
 	}
 }
 
@@ -181,7 +213,13 @@ func TestServePublishesFileMadeReadable(t *testing.T) {
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	start(t, cmd, addr, &errb)
-	defer cmd.Process.Kill()
+	// The log, once the server is stopped (it is written to until then).
+	log := func() string {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return errb.String()
+	}
+	defer log()
 	titles := func() string {
 		resp, err := http.Get("http://" + addr + "/feed.json")
 		if err != nil {
@@ -192,19 +230,23 @@ func TestServePublishesFileMadeReadable(t *testing.T) {
 		return string(body)
 	}
 	if got := titles(); !strings.Contains(got, `"Open"`) || strings.Contains(got, `"Locked"`) {
-		t.Fatalf("feed.json before the chmod: %s", got)
-	}
-	if !strings.Contains(errb.String(), "locked.md") || !strings.Contains(errb.String(), "permission denied") {
-		t.Errorf("no log line names the unreadable file and why: %s", errb.String())
+		t.Fatalf("feed.json before the chmod: %s\nlog: %s", got, log())
 	}
 	must(t, os.Chmod(locked, 0o644))
+	var got string
 	for range 1000 {
-		if strings.Contains(titles(), `"Locked"`) {
-			return
+		if got = titles(); strings.Contains(got, `"Locked"`) {
+			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("never published after chmod 644: %s\nlog: %s", titles(), errb.String())
+	logged := log()
+	if !strings.Contains(got, `"Locked"`) {
+		t.Errorf("never published after chmod 644: %s\nlog: %s", got, logged)
+	}
+	if !strings.Contains(logged, "locked.md") || !strings.Contains(logged, "permission denied") {
+		t.Errorf("no log line names the unreadable file and why: %s", logged)
+	}
 }
 
 func must(t *testing.T, err error) {

@@ -47,7 +47,7 @@ var ErrOutput = errors.New("output folder not written")
 type Stats struct {
 	Seen      int // article files found
 	Published int
-	Skipped   int // files that could not be published as they are now
+	Skipped   int // files that could not be published as they are now (still being written, too)
 	Duration  time.Duration
 }
 

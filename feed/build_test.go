@@ -473,6 +473,32 @@ func TestStrictRefusesSkipped(t *testing.T) {
 	}
 }
 
+// A file some process still has open for writing is left out of a build,
+// and counted as skipped: -strict refuses it.
+func TestStrictCountsFileBeingWritten(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	cfg.Strict = true
+	writeArticle(t, cfg.ArticlesDir, "ok.md", "OK\n---\n2020-01-01\n\nx\n")
+	f, err := os.Create(filepath.Join(cfg.ArticlesDir, "copying.md"))
+	must(t, err)
+	defer f.Close()
+	f.WriteString("Copying\n---\n2020-01-02\n\nfirst half")
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	var se *StrictError
+	st, err := b.First()
+	if !errors.As(err, &se) || se.Skipped != 1 || st.Published != 1 {
+		t.Errorf("First with -strict and a file open for writing: %+v, %v", st, err)
+	}
+	if len(logs.matching("copying.md", "still open for writing")) == 0 {
+		t.Errorf("no log line names the file being written:\n%s", logs)
+	}
+	f.Close()
+	if st, err := b.First(); err != nil || st.Skipped != 0 || st.Published != 2 {
+		t.Errorf("First once the writer closed the file: %+v, %v", st, err)
+	}
+}
+
 // The HTML of articles outside the feeds is put away once their page is
 // rendered; an article that enters the feeds later (a newer one deleted)
 // gets it back byte for byte: the output equals a fresh build's.

@@ -58,6 +58,10 @@ type entry struct {
 	listed  *Article // the path's article in the library's list, nil if none
 }
 
+// unpublished reports whether the file's current bytes are not published:
+// they failed, or they were left unread while a writer had the file open.
+func (e *entry) unpublished() bool { return e.failure != "" || e.size < 0 }
+
 // library holds every article file under the articles folder and the last
 // good version of each. Only files whose size, modification time or bytes
 // changed are read and parsed again.
@@ -80,7 +84,7 @@ type library struct {
 	list      []*Article          // newest first
 	owner     map[string]string   // natural slug → the path that has it
 	contested map[string]bool     // natural slugs more than one path wants
-	failing   map[string]bool     // paths whose current bytes are not published
+	failing   map[string]bool     // paths whose current bytes are not published (see entry.unpublished)
 }
 
 // put records a path's entry (nil: the file is gone).
@@ -140,7 +144,7 @@ func (l *library) scan(rel string) ([]found, error) {
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && l.skipped(l.rel(p)) {
+			if p != root && l.inOutput(l.rel(p)) {
 				return fs.SkipDir
 			}
 			return nil
@@ -248,9 +252,9 @@ func (l *library) update(rel string, files []found, progress func()) {
 	}
 }
 
-// skipped reports whether rel (relative to the articles folder) is in the
+// inOutput reports whether rel (relative to the articles folder) is in the
 // output folder.
-func (l *library) skipped(rel string) bool { return l.skip != "" && under(rel, l.skip) }
+func (l *library) inOutput(rel string) bool { return l.skip != "" && under(rel, l.skip) }
 
 // under reports whether path p lies in folder dir ("" is the whole tree).
 func under(p, dir string) bool {
@@ -352,7 +356,7 @@ func (l *library) takeWriting() []string {
 
 // errWriting is a file that some process still has open for writing: read
 // now, it could be caught half-written.
-var errWriting = errors.New("file is still open for writing: it is read once closed")
+var errWriting = errors.New("file is still open for writing: left out until its writer closes it")
 
 // openRegular opens a file for reading without blocking on anything that is
 // not a regular file (a FIFO, a device), and takes a read lease on it: while
@@ -513,7 +517,7 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 		}
 	}
 	for _, p := range paths {
-		if e := l.entries[p]; e != nil && e.failure != "" {
+		if e := l.entries[p]; e != nil && e.unpublished() {
 			l.failing[p] = true
 		} else {
 			delete(l.failing, p)
@@ -557,7 +561,7 @@ func (l *library) relist() {
 	owner := make(map[string]string, len(l.entries)) // natural slug → first path
 	failing := map[string]bool{}
 	for p, e := range l.entries {
-		if e.failure != "" {
+		if e.unpublished() {
 			failing[p] = true
 		}
 		if a := l.published(p); a != nil {

@@ -195,7 +195,7 @@ func (w *watcher) event(ev fsnotify.Event) {
 		return
 	}
 	rel = filepath.ToSlash(rel)
-	if w.b.lib.skipped(rel) {
+	if w.b.lib.inOutput(rel) {
 		return // the output folder: its writes are the rebuild's own
 	}
 	for _, seg := range strings.Split(rel, "/") {
@@ -271,7 +271,7 @@ func (w *watcher) addTree(dir string) error {
 		if !d.IsDir() {
 			return nil
 		}
-		if p := filepath.Clean(p); p != w.root && (ignoredName(d.Name()) || w.b.lib.skipped(w.b.lib.rel(p))) {
+		if p := filepath.Clean(p); p != w.root && (ignoredName(d.Name()) || w.b.lib.inOutput(w.b.lib.rel(p))) {
 			return fs.SkipDir
 		}
 		if err := w.src.Add(p); err != nil {
