@@ -73,6 +73,13 @@ func (b *Builder) watch() (*watcher, error) {
 		fsw.Close()
 		return nil, err
 	}
+	// The folder that holds the articles folder is watched too, for
+	// events on the articles folder's own name: a symbolic link swapped
+	// for one to another folder (ln -sfn new tmp && mv -T tmp articles)
+	// makes none in the folder it led to.
+	if parent := filepath.Dir(w.root); parent != w.root && fsw.Add(parent) == nil {
+		w.parent = parent
+	}
 	return w, nil
 }
 
@@ -87,6 +94,7 @@ type watcher struct {
 	b       *Builder
 	src     events
 	root    string
+	parent  string               // the folder that holds root, watched for root's name; "" if not
 	pending map[string]time.Time // relative path → last event
 	full    bool                 // read the whole folder again
 	gone    bool                 // the folder itself is missing
@@ -185,7 +193,9 @@ func (w *watcher) event(ev fsnotify.Event) {
 	// takes its date from its modification time).
 	name := filepath.Clean(ev.Name)
 	if name == w.root {
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		// Removed or renamed, or another folder (or link) put in its
+		// place: all of it is looked at again once it is back.
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Create) {
 			w.goneAway()
 		}
 		return
@@ -235,9 +245,14 @@ func (w *watcher) writing(rel string) bool {
 // goneAway stops watching a folder that was removed or renamed, and waits
 // for one to be back at its path.
 func (w *watcher) goneAway() {
+	if w.gone {
+		return // told by its own watch and by its parent's
+	}
 	w.b.cfg.Log.Warn("watch: the articles folder is gone; waiting for it to come back", "folder", w.root)
 	for _, d := range w.src.List() {
-		w.src.Remove(d) // a renamed folder would still report under the old name
+		if filepath.Clean(d) != w.parent {
+			w.src.Remove(d) // a renamed folder would still report under the old name
+		}
 	}
 	w.gone = true
 }

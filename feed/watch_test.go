@@ -667,6 +667,22 @@ func TestWatchArticlesFolderIsALink(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(real, "b.md"), []byte(article("B", "x")), 0o644))
 	w.exactly("A", "B")
 
+	// The link swapped for one to another folder, atomically, as a
+	// deployment does it: ln -sfn v2 tmp && mv -T tmp articles.
+	v2 := filepath.Join(t.TempDir(), "v2")
+	must(t, os.MkdirAll(v2, 0o755))
+	must(t, os.WriteFile(filepath.Join(v2, "v.md"), []byte(article("V2", "x")), 0o644))
+	tmp := w.dir + ".tmp"
+	must(t, os.Symlink(v2, tmp))
+	must(t, os.Rename(tmp, w.dir))
+	w.exactly("V2")
+	must(t, os.WriteFile(filepath.Join(v2, "w.md"), []byte(article("W", "x")), 0o644))
+	must(t, os.WriteFile(filepath.Join(real, "old.md"), []byte(article("Old", "x")), 0o644))
+	w.exactly("V2", "W")
+	w.settle()
+	w.exactly("V2", "W") // the folder the link led to before is no longer watched
+	must(t, os.Remove(filepath.Join(real, "old.md")))
+
 	h := startWatch(t, nil, nil, func(cfg *Config) { cfg.ArticlesDir = real })
 	h.exactly("A", "B")
 	must(t, os.WriteFile(filepath.Join(real, "c.md"), []byte(article("C", "x")), 0o644))
