@@ -107,6 +107,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		opt:     ParseOptions{BaseURL: cfg.BaseURL, Loc: cfg.Loc},
 		history: newHistory(state),
 		entries: map[string]*entry{},
+		links:   map[string]bool{},
 		report:  b.report,
 		made:    b.prerender,
 		skip:    outInside,
@@ -209,7 +210,7 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 // rebuild is Rebuild once the output folder has been looked at; b.mu is
 // held.
 func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
-	for _, rel := range paths {
+	for _, rel := range b.lib.withLinks(paths) {
 		if err := b.refresh(rel); err != nil {
 			return Stats{}, err
 		}

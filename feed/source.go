@@ -73,6 +73,9 @@ type library struct {
 	report  func(path, reason string, warning bool)
 	made    func(a *Article) // told of each article parsed, in parallel (it makes the page and puts the HTML away)
 	skip    string           // the output folder, relative to dir, when it lies inside: never read
+	// Article files that are symbolic links: a change to what one leads
+	// to makes an event for the file it leads to only.
+	links map[string]bool
 
 	mu      sync.Mutex
 	writing []string // files left unread because they were open for writing
@@ -99,6 +102,7 @@ func (l *library) put(p string, e *entry) {
 	}
 	if e == nil {
 		delete(l.entries, p)
+		delete(l.links, p)
 		l.history.drop(p)
 	} else {
 		e.listed = listed // the list is the same until articles is called
@@ -118,6 +122,7 @@ type found struct {
 	size    int64
 	modTime time.Time
 	err     error // why it cannot be read at all (not a regular file, too big)
+	link    bool  // a symbolic link (to a file in the articles folder)
 }
 
 // scan walks the folder below rel ("" for all of it) and returns every
@@ -152,13 +157,13 @@ func (l *library) scan(rel string) ([]found, error) {
 		if !IsArticleName(d.Name()) {
 			return nil
 		}
-		r := l.rel(p)
+		r, link := l.rel(p), d.Type()&fs.ModeSymlink != 0
 		info, err := l.stat(p, d)
 		if err != nil {
-			out = append(out, found{rel: r, err: err})
+			out = append(out, found{rel: r, err: err, link: link})
 			return nil
 		}
-		out = append(out, found{rel: r, size: info.Size(), modTime: info.ModTime()})
+		out = append(out, found{rel: r, size: info.Size(), modTime: info.ModTime(), link: link})
 		return nil
 	})
 	return out, err
@@ -220,6 +225,11 @@ func (l *library) update(rel string, files []found, progress func()) {
 	var todo []found
 	for _, f := range files {
 		seen[f.rel] = true
+		if f.link {
+			l.links[f.rel] = true
+		} else {
+			delete(l.links, f.rel)
+		}
 		e := l.entries[f.rel]
 		if f.err != nil {
 			l.put(f.rel, l.unreadable(f, e))
@@ -255,6 +265,20 @@ func (l *library) update(rel string, files []found, progress func()) {
 // inOutput reports whether rel (relative to the articles folder) is in the
 // output folder.
 func (l *library) inOutput(rel string) bool { return l.skip != "" && under(rel, l.skip) }
+
+// withLinks adds to paths (to be looked at again) every article file that
+// is a symbolic link, unless paths covers it already: it may lead to one of
+// them.
+func (l *library) withLinks(paths []string) []string {
+	var more []string
+	for p := range l.links {
+		if !slices.ContainsFunc(paths, func(dir string) bool { return under(p, dir) }) {
+			more = append(more, p)
+		}
+	}
+	slices.Sort(more)
+	return slices.Concat(paths, more) // not into the caller's slice
+}
 
 // under reports whether path p lies in folder dir ("" is the whole tree).
 func under(p, dir string) bool {

@@ -825,3 +825,31 @@ func TestWatchTouchUndated(t *testing.T) {
 	}
 	t.Fatalf("published %s after touch -d 2023-06-15 12:00", published())
 }
+
+// An article file that is a symbolic link to another in the folder follows
+// it: an edit of the file it leads to shows in both pages.
+func TestWatchLinkedArticleFollowsTarget(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.MkdirAll(filepath.Join(dir, "2024"), 0o755)
+		os.WriteFile(filepath.Join(dir, "2024", "post.md"), []byte(article("Post", "version one")), 0o644)
+		os.Symlink(filepath.Join("2024", "post.md"), filepath.Join(dir, "latest.md"))
+	}, nil)
+	page := func(name string) string {
+		if f := w.b.Current().File("articles/" + name + ".html"); f != nil {
+			return string(f.Body())
+		}
+		return ""
+	}
+	if !strings.Contains(page("latest"), "version one") || !strings.Contains(page("2024/post"), "version one") {
+		t.Fatalf("pages at the start: latest %q, post %q", page("latest"), page("2024/post"))
+	}
+	w.settle()
+	w.put("2024/post.md", article("Post", "version two"))
+	for range 3000 {
+		if strings.Contains(page("latest"), "version two") && strings.Contains(page("2024/post"), "version two") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("after the edit: latest %q, post %q", page("latest"), page("2024/post"))
+}
