@@ -54,9 +54,11 @@ func TestPagesLiveInTheOutputFolder(t *testing.T) {
 	before := b.Current().File(seed)
 	seedBytes := before.Body()
 	must(t, os.Remove(filepath.Join(b.cfg.OutDir, filepath.FromSlash(seed))))
-	resp, _ := do(t, "GET", srv.URL+"/"+seed)
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("a page gone from the folder: %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	for _, method := range []string{"HEAD", "GET"} { // HEAD says what GET would
+		resp, _ := do(t, method, srv.URL+"/"+seed)
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s of a page gone from the folder: %d (Retry-After %q), want 503 with Retry-After", method, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
 	}
 	if err := b.RetryDisk(); err != nil {
 		t.Fatal(err)

@@ -64,7 +64,10 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			ctx.Response.SetBodyStream(f.unzipping(), f.Size)
 			return
 		}
-		if body == nil && (!head || !rep.sized) {
+		// A HEAD of a page not held (read from the output folder) reads
+		// it too, so that it answers as a GET would when the page is
+		// gone; of the index kept gzipped, it needs nothing.
+		if body == nil && (!head || !rep.sized || !f.zipped) {
 			if body = rep.load(f); body == nil {
 				missing(ctx)
 				return
