@@ -26,6 +26,10 @@ const (
 	bulk = 256
 	// lookBack is how often a missing articles folder is looked for.
 	lookBack = 100 * time.Millisecond
+	// heldLook is how often, at most, a file kept open for writing is
+	// looked at: every Quiet at first, then every tenth of the time it
+	// has been open, up to this (closing it makes no event).
+	heldLook = 250 * time.Millisecond
 )
 
 // events is where the watcher's notifications come from: an fsnotify
@@ -96,13 +100,14 @@ type watcher struct {
 	root    string
 	parent  string               // the folder that holds root, watched for root's name; "" if not
 	pending map[string]time.Time // relative path → last event
+	held    map[string]time.Time // pending paths open for writing → when first found so
 	full    bool                 // read the whole folder again
 	gone    bool                 // the folder itself is missing
 	rebuilt func()               // told after each rebuild, if not nil
 }
 
 func (w *watcher) run(ctx context.Context) {
-	w.pending = map[string]time.Time{}
+	w.pending, w.held = map[string]time.Time{}, map[string]time.Time{}
 	// Files the last build left unread, still open for writing: closing
 	// them makes no event, so they are looked at until their writer is done.
 	for _, p := range w.b.lib.takeWriting() {
@@ -302,13 +307,21 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 	if w.full {
 		w.full = false
 		clear(w.pending)
+		clear(w.held)
 		return []string{""}, 0
 	}
 	var batch []string
 	wait := time.Duration(0)
 	for p, t := range w.pending {
 		if now.Sub(t) >= Quiet && w.writing(p) {
-			w.pending[p], t = now, now // look again once the writer may be done
+			// Looked at again once the writer may be done: soon at
+			// first, less often the longer it keeps the file open.
+			since, ok := w.held[p]
+			if !ok {
+				since, w.held[p] = now, now
+			}
+			t = now.Add(min(max(now.Sub(since)/10, Quiet), heldLook) - Quiet)
+			w.pending[p] = t
 		}
 		if left := Quiet - now.Sub(t); left > 0 {
 			if wait == 0 || left < wait {
@@ -318,9 +331,11 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 		}
 		batch = append(batch, p)
 		delete(w.pending, p)
+		delete(w.held, p)
 	}
 	if len(batch) > bulk {
 		clear(w.pending)
+		clear(w.held)
 		return []string{""}, 0
 	}
 	slices.Sort(batch)

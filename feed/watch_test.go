@@ -853,3 +853,28 @@ func TestWatchLinkedArticleFollowsTarget(t *testing.T) {
 	}
 	t.Fatalf("after the edit: latest %q, post %q", page("latest"), page("2024/post"))
 }
+
+// A file kept open for writing is looked at every Quiet at first, then less
+// often the longer it stays open, and taken as soon as it is closed.
+func TestWatchLooksLessOftenAtFileKeptOpen(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "open.md"))
+	must(t, err)
+	defer f.Close()
+	w := &watcher{root: dir, pending: map[string]time.Time{}, held: map[string]time.Time{}}
+	start := time.Now()
+	w.pending["open.md"] = start
+	for _, c := range []struct{ at, wait time.Duration }{
+		{Quiet, Quiet}, // found open: looked at again soon
+		{Quiet + 500*time.Millisecond, 50 * time.Millisecond}, // a tenth of the time it has been open
+		{10 * time.Second, heldLook},                          // and never less often than this
+	} {
+		if batch, wait := w.ready(start.Add(c.at)); batch != nil || wait != c.wait {
+			t.Errorf("after %v open: batch %q, next look in %v; want none, and %v", c.at, batch, wait, c.wait)
+		}
+	}
+	f.Close()
+	if batch, _ := w.ready(start.Add(11 * time.Second)); !slices.Equal(batch, []string{"open.md"}) || len(w.held) != 0 {
+		t.Errorf("once closed: batch %q, still held %v", batch, w.held)
+	}
+}
