@@ -232,6 +232,15 @@ func TestServePublishesFileMadeReadable(t *testing.T) {
 	if got := titles(); !strings.Contains(got, `"Open"`) || strings.Contains(got, `"Locked"`) {
 		t.Fatalf("feed.json before the chmod: %s\nlog: %s", got, log())
 	}
+	// Read whole again (the folder moved away and back, then a new
+	// article): the unreadable file is not reported again.
+	must(t, os.Rename(articles, articles+".away"))
+	time.Sleep(200 * time.Millisecond) // the watcher sees it go
+	must(t, os.Rename(articles+".away", articles))
+	os.WriteFile(filepath.Join(articles, "new.md"), []byte("New\n---\n2024-01-03\n\nbody\n"), 0o644)
+	for i := 0; i < 1000 && !strings.Contains(titles(), `"New"`); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	must(t, os.Chmod(locked, 0o644))
 	var got string
 	for range 1000 {
@@ -244,8 +253,11 @@ func TestServePublishesFileMadeReadable(t *testing.T) {
 	if !strings.Contains(got, `"Locked"`) {
 		t.Errorf("never published after chmod 644: %s\nlog: %s", got, logged)
 	}
-	if !strings.Contains(logged, "locked.md") || !strings.Contains(logged, "permission denied") {
-		t.Errorf("no log line names the unreadable file and why: %s", logged)
+	if n := strings.Count(logged, "permission denied"); !strings.Contains(logged, "locked.md") || n != 1 {
+		t.Errorf("%d log lines say the file cannot be read, want one naming it: %s", n, logged)
+	}
+	if !strings.Contains(logged, "folder is back") {
+		t.Errorf("the folder was not read again after it came back: %s", logged)
 	}
 }
 

@@ -138,11 +138,15 @@ func outputIn(articles, out string) (string, error) {
 	if p, err := filepath.EvalSymlinks(pages); err == nil {
 		pages = p // a link to the articles folder, say
 	}
-	if _, in := within(a, pages); in {
+	rel, outIn := within(o, a)
+	_, articlesInPages := within(a, pages)
+	_, pagesIn := within(pages, a)
+	_, pagesInOut := within(pages, o)
+	if articlesInPages || pagesIn && !(outIn && pagesInOut) {
 		return "", fmt.Errorf("the output folder %s would put its pages in the articles folder %s (they go to its articles/, where other .html files are deleted as stale): choose another output folder",
 			out, articles)
 	}
-	if rel, in := within(o, a); in {
+	if outIn {
 		return rel, nil
 	}
 	return "", nil

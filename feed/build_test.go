@@ -570,4 +570,12 @@ func TestFoldersOverlap(t *testing.T) {
 	if _, err := NewBuilder(cfg); err == nil {
 		t.Errorf("-articles a -out site, site/articles a link to a: no error")
 	}
+	// ... or to a folder inside it.
+	must(t, os.MkdirAll(filepath.Join(root, "a", "pages"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(root, "site2"), 0o755))
+	must(t, os.Symlink(filepath.Join(root, "a", "pages"), filepath.Join(root, "site2", "articles")))
+	cfg.OutDir = filepath.Join(root, "site2")
+	if _, err := NewBuilder(cfg); err == nil {
+		t.Errorf("-articles a -out site2, site2/articles a link to a/pages: no error")
+	}
 }

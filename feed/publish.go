@@ -71,19 +71,20 @@ func openDisk(dir string) (*disk, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	sweep := func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+			err = os.Remove(p)
+		}
+		return err
+	}
 	top, err := os.ReadDir(dir)
 	for _, e := range top {
-		if err == nil && !e.IsDir() && strings.HasPrefix(e.Name(), tempPrefix) {
-			err = os.Remove(filepath.Join(dir, e.Name()))
+		if err == nil {
+			err = sweep(filepath.Join(dir, e.Name()), e, nil)
 		}
 	}
 	if err == nil {
-		err = filepath.WalkDir(filepath.Join(dir, "articles"), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
-				err = os.Remove(p)
-			}
-			return err
-		})
+		err = filepath.WalkDir(filepath.Join(dir, "articles"), sweep)
 		if errors.Is(err, fs.ErrNotExist) {
 			err = nil // no pages yet
 		}

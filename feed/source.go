@@ -193,7 +193,7 @@ func (l *library) stat(p string, d fs.DirEntry) (fs.FileInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		if _, in := within(target, root); !in {
 			return nil, errors.New("symbolic link leads outside the articles folder: not followed")
 		}
 		if info, err = os.Stat(target); err != nil {
@@ -318,12 +318,7 @@ func (l *library) load(f found, prev *entry) *entry {
 		// then: a change of its permissions changes neither its size nor
 		// its modification time.
 		e.size = -1
-		e.failure = err.Error()
-		if e.art != nil {
-			e.failure += " (the last good version stays published)"
-		}
-		l.report(f.rel, e.failure, false)
-		return e
+		return l.failed(f.rel, e, prev, err.Error())
 	}
 	e.hash = sha256.Sum256(data)
 	if prev != nil && prev.hash == e.hash && prev.failure == "" && prev.art != nil && !prev.art.Undated {
@@ -333,12 +328,7 @@ func (l *library) load(f found, prev *entry) *entry {
 	opt.Slug = e.slug
 	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: f.modTime}, opt)
 	if err != nil {
-		e.failure = err.Error()
-		if e.art != nil {
-			e.failure += " (the last good version stays published)"
-		}
-		l.report(f.rel, e.failure, false)
-		return e
+		return l.failed(f.rel, e, nil, err.Error()) // new bytes: said again
 	}
 	for _, w := range warnings {
 		l.report(f.rel, w, true)
@@ -354,17 +344,26 @@ func (l *library) load(f found, prev *entry) *entry {
 // unreadable records a file that scan could not accept, reporting it only
 // when the reason is new; an earlier good version stays published.
 func (l *library) unreadable(f found, prev *entry) *entry {
-	e := &entry{size: -1, failure: f.err.Error()}
+	e := &entry{size: -1}
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
-		if prev.size < 0 && strings.HasPrefix(prev.failure, e.failure) {
-			return prev
-		}
 	}
+	return l.failed(f.rel, e, prev, f.err.Error())
+}
+
+// failed records why e's current bytes are not published, and reports it.
+// A file that could not be read, and is looked at again, is reported once
+// for as long as the reason stays the same: prev, what was known of it
+// before, is kept then.
+func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
+	if prev != nil && prev.size < 0 && strings.HasPrefix(prev.failure, reason) {
+		return prev
+	}
+	e.failure = reason
 	if e.art != nil {
 		e.failure += " (the last good version stays published)"
 	}
-	l.report(f.rel, e.failure, false)
+	l.report(rel, e.failure, false)
 	return e
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -39,7 +40,6 @@ type events struct {
 	Errors <-chan error
 	Add    func(dir string) error
 	Remove func(dir string) error
-	List   func() []string
 	Close  func() error // nil: nothing to close
 }
 
@@ -69,21 +69,15 @@ func (b *Builder) watch() (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, List: fsw.WatchList, Close: fsw.Close}
+	src := events{Events: fsw.Events, Errors: fsw.Errors, Add: fsw.Add, Remove: fsw.Remove, Close: fsw.Close}
 	w := &watcher{b: b, src: src, root: filepath.Clean(b.cfg.ArticlesDir)}
 	if err := w.addTree(w.root); errors.Is(err, fs.ErrNotExist) {
-		w.goneAway()
+		w.goneAway("is gone")
 	} else if err != nil {
 		fsw.Close()
 		return nil, err
 	}
-	// The folder that holds the articles folder is watched too, for
-	// events on the articles folder's own name: a symbolic link swapped
-	// for one to another folder (ln -sfn new tmp && mv -T tmp articles)
-	// makes none in the folder it led to.
-	if parent := filepath.Dir(w.root); parent != w.root && fsw.Add(parent) == nil {
-		w.parent = parent
-	}
+	w.rootID = idOf(w.root)
 	return w, nil
 }
 
@@ -98,7 +92,8 @@ type watcher struct {
 	b       *Builder
 	src     events
 	root    string
-	parent  string               // the folder that holds root, watched for root's name; "" if not
+	rootID  fileID               // the folder root led to when watched
+	dirs    map[string]bool      // the folders watched
 	pending map[string]time.Time // relative path → last event
 	held    map[string]time.Time // pending paths open for writing → when first found so
 	full    bool                 // read the whole folder again
@@ -153,6 +148,16 @@ func (w *watcher) run(ctx context.Context) {
 				}
 			}
 		case <-retry.C:
+			if id := idOf(w.root); !w.gone && w.rootID != (fileID{}) && id != w.rootID {
+				// Another folder at its path, with no event in the one
+				// watched: a symbolic link swapped for one to another
+				// folder (ln -sfn new tmp && mv -T tmp articles).
+				why := "was replaced"
+				if id == (fileID{}) {
+					why = "is gone"
+				}
+				w.goneAway(why)
+			}
 			if !busy && !w.gone {
 				w.b.RetryDisk() // logs what it could not write
 			}
@@ -198,18 +203,15 @@ func (w *watcher) event(ev fsnotify.Event) {
 	// takes its date from its modification time).
 	name := filepath.Clean(ev.Name)
 	if name == w.root {
-		// Removed or renamed, or another folder (or link) put in its
-		// place: all of it is looked at again once it is back.
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Create) {
-			w.goneAway()
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+			w.goneAway("is gone")
 		}
 		return
 	}
-	rel, err := filepath.Rel(w.root, name)
-	if err != nil || strings.HasPrefix(rel, "..") {
+	rel, in := within(name, w.root)
+	if !in {
 		return
 	}
-	rel = filepath.ToSlash(rel)
 	if w.b.lib.inOutput(rel) {
 		return // the output folder: its writes are the rebuild's own
 	}
@@ -234,9 +236,13 @@ func (w *watcher) event(ev fsnotify.Event) {
 // folder renamed within the articles folder would go on naming the old
 // path, and watching the new one would not replace it.
 func (w *watcher) unwatch(name string) {
-	for _, d := range w.src.List() {
-		if d = filepath.Clean(d); d == name || strings.HasPrefix(d, name+string(filepath.Separator)) {
+	if !w.dirs[name] {
+		return // a file, most often: nothing to look through
+	}
+	for d := range w.dirs {
+		if _, in := within(d, name); in {
 			w.src.Remove(d)
+			delete(w.dirs, d)
 		}
 	}
 }
@@ -247,18 +253,14 @@ func (w *watcher) writing(rel string) bool {
 	return IsArticleName(path.Base(rel)) && stillWriting(filepath.Join(w.root, filepath.FromSlash(rel)))
 }
 
-// goneAway stops watching a folder that was removed or renamed, and waits
-// for one to be back at its path.
-func (w *watcher) goneAway() {
-	if w.gone {
-		return // told by its own watch and by its parent's
+// goneAway stops watching a folder that was removed, renamed or replaced
+// (why says which), and waits for one to be at its path.
+func (w *watcher) goneAway(why string) {
+	w.b.cfg.Log.Warn("watch: the articles folder "+why+"; waiting for it to be back", "folder", w.root)
+	for d := range w.dirs {
+		w.src.Remove(d) // a renamed folder would still report under the old name
 	}
-	w.b.cfg.Log.Warn("watch: the articles folder is gone; waiting for it to come back", "folder", w.root)
-	for _, d := range w.src.List() {
-		if filepath.Clean(d) != w.parent {
-			w.src.Remove(d) // a renamed folder would still report under the old name
-		}
-	}
+	clear(w.dirs)
 	w.gone = true
 }
 
@@ -271,6 +273,7 @@ func (w *watcher) comeBack() {
 	if err := w.addTree(w.root); err != nil {
 		return
 	}
+	w.rootID = idOf(w.root)
 	w.b.cfg.Log.Info("watch: the articles folder is back", "folder", w.root)
 	w.gone, w.full = false, true
 }
@@ -296,9 +299,27 @@ func (w *watcher) addTree(dir string) error {
 		}
 		if err := w.src.Add(p); err != nil {
 			w.b.cfg.Log.Error("watch", "folder", p, "error", err)
+		} else {
+			if w.dirs == nil {
+				w.dirs = map[string]bool{}
+			}
+			w.dirs[filepath.Clean(p)] = true
 		}
 		return nil
 	})
+}
+
+// fileID tells one file or folder from another at the same path.
+type fileID struct{ dev, ino uint64 }
+
+// idOf is what path leads to now (through a symbolic link), the zero
+// fileID if nothing.
+func idOf(path string) fileID {
+	var st syscall.Stat_t
+	if syscall.Stat(path, &st) != nil {
+		return fileID{}
+	}
+	return fileID{uint64(st.Dev), st.Ino}
 }
 
 // ready takes the paths that have been quiet long enough. It returns nil and

@@ -415,6 +415,9 @@ func TestWatchFolderReplaced(t *testing.T) {
 	w.exactly("B")
 	w.put("c.md", article("C", "x")) // and events come again
 	w.exactly("B", "C")
+	if n := len(w.logs.matching("folder is gone")); n != 1 {
+		t.Errorf("%d lines say the folder is gone, want 1:\n%s", n, w.logs)
+	}
 
 	parent := filepath.Dir(w.dir)
 	fresh := filepath.Join(parent, "fresh")
@@ -520,7 +523,7 @@ func TestWatchOverflowRescans(t *testing.T) {
 	evs := make(chan fsnotify.Event)
 	errs := make(chan error)
 	src := &events{Events: evs, Errors: errs,
-		Add: func(string) error { return nil }, Remove: func(string) error { return nil }, List: func() []string { return nil }}
+		Add: func(string) error { return nil }, Remove: func(string) error { return nil }}
 	w := startWatch(t, func(dir string) {
 		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
 	}, src)
@@ -682,6 +685,17 @@ func TestWatchArticlesFolderIsALink(t *testing.T) {
 	w.settle()
 	w.exactly("V2", "W") // the folder the link led to before is no longer watched
 	must(t, os.Remove(filepath.Join(real, "old.md")))
+	if n := len(w.logs.matching("articles folder was replaced")); n != 1 {
+		t.Errorf("%d lines say the folder was replaced, want 1:\n%s", n, w.logs)
+	}
+
+	// The folder the link leads to removed and made again.
+	must(t, os.RemoveAll(v2))
+	must(t, os.MkdirAll(v2, 0o755))
+	must(t, os.WriteFile(filepath.Join(v2, "z.md"), []byte(article("Z", "x")), 0o644))
+	w.exactly("Z")
+	must(t, os.WriteFile(filepath.Join(v2, "z2.md"), []byte(article("Z2", "x")), 0o644))
+	w.exactly("Z", "Z2")
 
 	h := startWatch(t, nil, nil, func(cfg *Config) { cfg.ArticlesDir = real })
 	h.exactly("A", "B")
@@ -876,5 +890,38 @@ func TestWatchLooksLessOftenAtFileKeptOpen(t *testing.T) {
 	f.Close()
 	if batch, _ := w.ready(start.Add(11 * time.Second)); !slices.Equal(batch, []string{"open.md"}) || len(w.held) != 0 {
 		t.Errorf("once closed: batch %q, still held %v", batch, w.held)
+	}
+}
+
+// Watches go on every folder but the output folder when it lies inside, and
+// come off a folder that goes, with those below it; an event for a file
+// looks through nothing.
+func TestWatchesKept(t *testing.T) {
+	cfg, _ := robustConfig(t)
+	cfg.OutDir = filepath.Join(cfg.ArticlesDir, "out")
+	for _, d := range []string{"a/b", "out/articles/x", "c"} {
+		must(t, os.MkdirAll(filepath.Join(cfg.ArticlesDir, filepath.FromSlash(d)), 0o755))
+	}
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	var added, removed []string
+	rel := func(p string) string { r, _ := within(p, cfg.ArticlesDir); return r }
+	w := &watcher{b: b, root: cfg.ArticlesDir, src: events{
+		Add:    func(p string) error { added = append(added, rel(p)); return nil },
+		Remove: func(p string) error { removed = append(removed, rel(p)); return nil },
+	}}
+	must(t, w.addTree(w.root))
+	slices.Sort(added)
+	if want := []string{".", "a", "a/b", "c"}; !slices.Equal(added, want) {
+		t.Errorf("watched %q, want %q", added, want)
+	}
+	w.unwatch(filepath.Join(cfg.ArticlesDir, "a", "gone.md"))
+	if len(removed) != 0 {
+		t.Errorf("a file's event took watches off %q", removed)
+	}
+	w.unwatch(filepath.Join(cfg.ArticlesDir, "a"))
+	slices.Sort(removed)
+	if want := []string{"a", "a/b"}; !slices.Equal(removed, want) || len(w.dirs) != 2 {
+		t.Errorf("folder a gone: watches off %q, %d left; want %q off, 2 left", removed, len(w.dirs), want)
 	}
 }
