@@ -118,10 +118,11 @@ func NewBuilder(cfg Config) (*Builder, error) {
 // outputIn checks where the output folder lies against the articles
 // folder. Inside it (say -articles . -out out) is fine: the output folder
 // is then neither read nor watched as articles, and its path relative to
-// the articles folder is returned. The other way round is not: the pages go
-// to the output folder's articles/, where any other .html file is deleted
-// as a stale page, so the articles folder may not be in it, nor be the
-// output folder itself.
+// the articles folder is returned. Pages among the articles are not: they
+// go to the output folder's articles/, where any other .html file is
+// deleted as a stale page, so the articles folder may not be in it (nor be
+// the output folder itself), and it may not lead into the articles folder
+// (through a link) but inside the output folder there.
 func outputIn(articles, out string) (string, error) {
 	a, err := realPath(articles)
 	if err != nil {
@@ -159,12 +160,12 @@ func realPath(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	real, err := filepath.EvalSymlinks(abs)
+	resolved, err := filepath.EvalSymlinks(abs)
 	if errors.Is(err, fs.ErrNotExist) && filepath.Dir(abs) != abs {
 		dir, err := realPath(filepath.Dir(abs))
 		return filepath.Join(dir, filepath.Base(abs)), err
 	}
-	return real, err
+	return resolved, err
 }
 
 // within reports whether p lies in folder dir (or is it), and where, as a
