@@ -215,10 +215,13 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 // rebuild is Rebuild once the output folder has been looked at; b.mu is
 // held.
 func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
-	for _, rel := range b.lib.withLinks(paths) {
+	for _, rel := range paths {
 		if err := b.refresh(rel); err != nil {
 			return Stats{}, err
 		}
+	}
+	for _, rel := range b.lib.linksBeyond(paths) {
+		b.refresh(rel) // one that cannot be looked at now stays as it was
 	}
 	l := b.lib.articles()
 	snap, changed, err := b.render(l)

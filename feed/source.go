@@ -266,10 +266,9 @@ func (l *library) update(rel string, files []found, progress func()) {
 // output folder.
 func (l *library) inOutput(rel string) bool { return l.skip != "" && under(rel, l.skip) }
 
-// withLinks adds to paths (to be looked at again) every article file that
-// is a symbolic link, unless paths covers it already: it may lead to one of
-// them.
-func (l *library) withLinks(paths []string) []string {
+// linksBeyond is every article file that is a symbolic link and not below
+// paths: each is looked at again, as it may lead to one of them.
+func (l *library) linksBeyond(paths []string) []string {
 	var more []string
 	for p := range l.links {
 		if !slices.ContainsFunc(paths, func(dir string) bool { return under(p, dir) }) {
@@ -277,7 +276,7 @@ func (l *library) withLinks(paths []string) []string {
 		}
 	}
 	slices.Sort(more)
-	return slices.Concat(paths, more) // not into the caller's slice
+	return more
 }
 
 // under reports whether path p lies in folder dir ("" is the whole tree).

@@ -103,6 +103,7 @@ type watcher struct {
 
 func (w *watcher) run(ctx context.Context) {
 	w.pending, w.held = map[string]time.Time{}, map[string]time.Time{}
+	errs := queued(w.src.Errors)
 	// Files the last build left unread, still open for writing: closing
 	// them makes no event, so they are looked at until their writer is done.
 	for _, p := range w.b.lib.takeWriting() {
@@ -129,7 +130,7 @@ func (w *watcher) run(ctx context.Context) {
 				return
 			}
 			w.event(ev)
-		case err, ok := <-w.src.Errors:
+		case err, ok := <-errs:
 			if !ok {
 				finish()
 				return
@@ -137,6 +138,9 @@ func (w *watcher) run(ctx context.Context) {
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				w.b.cfg.Log.Warn("watch: events were lost; reading the whole folder again")
 				w.full = true
+				if !w.gone {
+					w.addTree(w.root) // folders made meanwhile came with no event either
+				}
 			} else {
 				w.b.cfg.Log.Error("watch", "error", err)
 			}
@@ -194,6 +198,21 @@ func (w *watcher) run(ctx context.Context) {
 			armed = true
 		}
 	}
+}
+
+// queued passes errors on from in as they come, held in a queue while the
+// watcher is busy. fsnotify may send an error while it holds the lock that
+// its Add and Remove take: the watcher, which calls those, must not be the
+// one it waits for.
+func queued(in <-chan error) <-chan error {
+	out := make(chan error, 1024)
+	go func() {
+		defer close(out)
+		for err := range in {
+			out <- err
+		}
+	}()
+	return out
 }
 
 // event records one notification.
@@ -256,6 +275,9 @@ func (w *watcher) writing(rel string) bool {
 // goneAway stops watching a folder that was removed, renamed or replaced
 // (why says which), and waits for one to be at its path.
 func (w *watcher) goneAway(why string) {
+	if w.gone {
+		return // seen twice: by the look at the path and by its own event
+	}
 	w.b.cfg.Log.Warn("watch: the articles folder "+why+"; waiting for it to be back", "folder", w.root)
 	for d := range w.dirs {
 		w.src.Remove(d) // a renamed folder would still report under the old name

@@ -522,8 +522,15 @@ func mapsEqual(a, b map[string]string) bool {
 func TestWatchOverflowRescans(t *testing.T) {
 	evs := make(chan fsnotify.Event)
 	errs := make(chan error)
-	src := &events{Events: evs, Errors: errs,
-		Add: func(string) error { return nil }, Remove: func(string) error { return nil }}
+	var mu sync.Mutex
+	var added []string
+	src := &events{Events: evs, Errors: errs, Remove: func(string) error { return nil },
+		Add: func(p string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			added = append(added, filepath.Base(p))
+			return nil
+		}}
 	w := startWatch(t, func(dir string) {
 		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
 	}, src)
@@ -537,6 +544,12 @@ func TestWatchOverflowRescans(t *testing.T) {
 	w.exactly("A")
 	errs <- fmt.Errorf("wrapped: %w", fsnotify.ErrEventOverflow)
 	w.exactly("Lost 1", "Lost 2")
+	// The folder made while events were lost is watched from then on.
+	mu.Lock()
+	if !slices.Contains(added, "sub") {
+		t.Errorf("sub, made while events were lost, not watched after: %q", added)
+	}
+	mu.Unlock()
 	if len(w.logs.matching("events were lost")) != 1 {
 		t.Errorf("overflow not logged:\n%s", w.logs)
 	}
@@ -923,5 +936,53 @@ func TestWatchesKept(t *testing.T) {
 	slices.Sort(removed)
 	if want := []string{"a", "a/b"}; !slices.Equal(removed, want) || len(w.dirs) != 2 {
 		t.Errorf("folder a gone: watches off %q, %d left; want %q off, 2 left", removed, len(w.dirs), want)
+	}
+}
+
+// fsnotify may send an error while it holds the lock its Add takes, and
+// wait until it is received: the watcher, inside Add then, must not be the
+// only one that could receive it.
+func TestWatchErrorDuringAdd(t *testing.T) {
+	evs := make(chan fsnotify.Event)
+	errs := make(chan error) // unbuffered, as fsnotify's
+	src := &events{Events: evs, Errors: errs, Remove: func(string) error { return nil },
+		Add: func(string) error {
+			errs <- errors.New("sent while adding")
+			return nil
+		}}
+	w := startWatch(t, nil, src)
+	w.exactly()
+	must(t, os.Mkdir(w.path("new"), 0o755))
+	w.put("new/a.md", article("A", "x"))
+	send := func(ev fsnotify.Event) {
+		select {
+		case evs <- ev:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the watcher takes no more events: stuck in Add")
+		}
+	}
+	send(fsnotify.Event{Name: w.path("new"), Op: fsnotify.Create}) // the watcher adds a watch
+	send(fsnotify.Event{Name: w.path("new/a.md"), Op: fsnotify.Create})
+	w.exactly("A")
+	for range 1000 {
+		if len(w.logs.matching("sent while adding")) > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("the error sent during Add was never logged:\n%s", w.logs)
+}
+
+// The articles folder seen gone twice (by the look at its path and by its
+// own event) is said once.
+func TestWatchGoneSaidOnce(t *testing.T) {
+	cfg, logs := robustConfig(t)
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	w := &watcher{b: b, root: cfg.ArticlesDir, src: events{Remove: func(string) error { return nil }}}
+	w.goneAway("is gone")
+	w.goneAway("is gone")
+	if n := len(logs.matching("folder is gone")); n != 1 {
+		t.Errorf("%d lines say the folder is gone, want 1", n)
 	}
 }
