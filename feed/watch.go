@@ -141,6 +141,11 @@ func (w *watcher) run(ctx context.Context) {
 				if !w.gone {
 					w.addTree(w.root) // folders made meanwhile came with no event either
 				}
+			} else if errors.Is(err, syscall.EINVAL) {
+				// fsnotify failing to take the watch off a folder
+				// already gone (renamed, then removed at once): nothing
+				// is lost, the folder's own events said what happened.
+				w.b.cfg.Log.Debug("watch", "error", err)
 			} else {
 				w.b.cfg.Log.Error("watch", "error", err)
 			}
@@ -319,7 +324,9 @@ func (w *watcher) addTree(dir string) error {
 		if p := filepath.Clean(p); p != w.root && (ignoredName(d.Name()) || w.b.lib.inOutput(w.b.lib.rel(p))) {
 			return fs.SkipDir
 		}
-		if err := w.src.Add(p); err != nil {
+		if err := w.src.Add(p); errors.Is(err, fs.ErrNotExist) && filepath.Clean(p) != w.root {
+			return fs.SkipDir // gone already: its removal is an event of its own
+		} else if err != nil {
 			w.b.cfg.Log.Error("watch", "folder", p, "error", err)
 		} else {
 			if w.dirs == nil {

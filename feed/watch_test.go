@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -985,4 +987,38 @@ func TestWatchGoneSaidOnce(t *testing.T) {
 	if n := len(logs.matching("folder is gone")); n != 1 {
 		t.Errorf("%d lines say the folder is gone, want 1", n)
 	}
+}
+
+// A folder renamed and removed at once makes fsnotify fail to add or take
+// off its watch: nothing is lost (the folder's own events tell), and no
+// error is logged for it.
+func TestWatchQuietWhenFolderGoes(t *testing.T) {
+	evs := make(chan fsnotify.Event)
+	errs := make(chan error)
+	src := &events{Events: evs, Errors: errs, Remove: func(string) error { return nil },
+		Add: func(p string) error {
+			if filepath.Base(p) == "going" {
+				return &fs.PathError{Op: "inotify_add_watch", Path: p, Err: syscall.ENOENT}
+			}
+			return nil
+		}}
+	w := startWatch(t, nil, src)
+	w.exactly()
+	must(t, os.Mkdir(w.path("going"), 0o755))
+	evs <- fsnotify.Event{Name: w.path("going"), Op: fsnotify.Create}
+	errs <- fmt.Errorf("remove watch: %w", syscall.EINVAL)
+	w.put("a.md", article("A", "x"))
+	evs <- fsnotify.Event{Name: w.path("a.md"), Op: fsnotify.Create}
+	w.exactly("A")
+	if lines := w.logs.matching("level=ERROR"); len(lines) > 0 {
+		t.Errorf("errors logged for a folder that went: %q", lines)
+	}
+	errs <- errors.New("another watch error") // still said
+	for range 1000 {
+		if len(w.logs.matching("level=ERROR", "another watch error")) > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("a real watch error was not logged:\n%s", w.logs)
 }
