@@ -215,13 +215,19 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 // rebuild is Rebuild once the output folder has been looked at; b.mu is
 // held.
 func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
+	// Only the whole folder failing to be read fails the rebuild: a file
+	// or folder below it that cannot be read now (its permissions) keeps
+	// what it had, and holds up none of the other paths.
 	for _, rel := range paths {
 		if err := b.refresh(rel); err != nil {
-			return Stats{}, err
+			if rel == "" {
+				return Stats{}, fmt.Errorf("articles folder: %w", err)
+			}
+			b.report(rel, err.Error(), false)
 		}
 	}
 	for _, rel := range b.lib.linksBeyond(paths) {
-		b.refresh(rel) // one that cannot be looked at now stays as it was
+		b.refresh(rel) // looked at on every rebuild: said once, when its folder was
 	}
 	l := b.lib.articles()
 	snap, changed, err := b.render(l)
@@ -239,14 +245,15 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	return snap.Stats, err
 }
 
-// refresh brings the library up to date below rel.
+// refresh brings the library up to date below rel; what cannot be read
+// there is left as it was, and the error returned.
 func (b *Builder) refresh(rel string) error {
 	files, err := b.lib.scan(rel)
 	if err != nil {
 		if rel != "" && errors.Is(err, fs.ErrNotExist) {
 			files = nil // a file or folder that went away
 		} else {
-			return fmt.Errorf("articles folder: %w", unwrapPath(err))
+			return unwrapPath(err)
 		}
 	}
 	var progress func()
