@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"maps"
 	"slices"
 	"sync"
@@ -91,7 +92,7 @@ func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
 	}
 	if st := (stamp{Hash: sum, Updated: a.Updated.UTC()}); !ok || !st.Updated.Equal(r.Updated) || st.Hash != r.Hash {
 		h.rec[a.Path] = st
-		h.changed[a.Path] = true
+		h.change(a.Path)
 	}
 }
 
@@ -101,50 +102,66 @@ func (h *history) drop(path string) {
 	defer h.mu.Unlock()
 	if _, ok := h.rec[path]; ok {
 		delete(h.rec, path)
+		h.change(path)
+	}
+}
+
+// change notes a path whose record changed or went, for the lines to
+// append. The file written whole next has every record: then there is
+// nothing to note (a cold build of 100,000 articles would note them all).
+func (h *history) change(path string) {
+	if !h.whole {
 		h.changed[path] = true
 	}
 }
 
-// journal is what to put in StateFile: the lines to append to it, or, when
-// whole is true, the whole file (then only the records of files in keep).
-// Until written is called, the same changes come again.
-func (h *history) journal(keep func(path string) bool) (data []byte, whole bool) {
+// journal is what to put in StateFile: the paths of the lines to append to
+// it, or, when whole is true, of the whole file (then only the records of
+// files in keep). write writes their lines. Until written is called, the
+// same changes come again.
+func (h *history) journal(keep func(path string) bool) (paths []string, whole bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var paths []string
 	if h.whole || h.lines > 2*len(h.rec)+1024 {
 		for p := range h.rec {
 			if !keep(p) {
 				delete(h.rec, p)
 			}
 		}
-		paths, whole = slices.Sorted(maps.Keys(h.rec)), true
-	} else {
-		paths = slices.Sorted(maps.Keys(h.changed))
+		return slices.Sorted(maps.Keys(h.rec)), true
 	}
-	var b bytes.Buffer
+	return slices.Sorted(maps.Keys(h.changed)), false
+}
+
+// write writes the journal's lines for paths to w. The whole file of
+// 100,000 records is 15 MB: it goes to w as it is made, not held.
+func (h *history) write(w io.Writer, paths []string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var line []byte
 	for _, p := range paths {
 		l := stateLine{Path: p, Gone: true}
 		if r, ok := h.rec[p]; ok {
 			l = stateLine{Path: p, Hash: hex.EncodeToString(r.Hash[:]), Updated: r.Updated}
 		}
-		line, _ := json.Marshal(l)
-		b.Write(line)
-		b.WriteByte('\n')
+		line, _ = json.Marshal(l)
+		if _, err := w.Write(append(line, '\n')); err != nil {
+			return err
+		}
 	}
-	return b.Bytes(), whole
+	return nil
 }
 
-// written records that what journal gave last is in the state file; ok
-// false says it is not, and the file is then written whole next time.
-func (h *history) written(data []byte, whole, ok bool) {
+// written records that the lines journal gave last (n of them) are in the
+// state file; ok false says they are not, and the file is then written
+// whole next time.
+func (h *history) written(n int, whole, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !ok {
 		h.whole = true
 		return
 	}
-	n := bytes.Count(data, []byte("\n"))
 	if whole {
 		h.lines, h.whole = n, false
 	} else {

@@ -1,9 +1,11 @@
 package feed
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -155,12 +157,13 @@ func (d *disk) recheck() (lost []string) {
 }
 
 // write makes the folder hold exactly the set's files (plus extra, files
-// that are written but not served, always written). changed names the files that may differ
+// that are not served, always written: each is what its function writes).
+// changed names the files that may differ
 // from the last write (a name not in the set: a file to remove); nil
 // compares every file. It returns one error per file that could not be
 // written; those are tried again on the next call, which then compares
 // every file.
-func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) []error {
+func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.Writer) error) []error {
 	var pages, top, gone []string
 	consider := func(name string, f *File) {
 		switch {
@@ -203,8 +206,14 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 			}})
 	}
 	for _, name := range names {
-		body := extra[name]
-		todo = append(todo, pending{name: name, body: func() []byte { return body }, done: func() { d.extra[name] = len(body) }})
+		size := 0
+		fill := func(w io.Writer) error {
+			c := &counter{w: w}
+			err := extra[name](c)
+			size = c.n
+			return err
+		}
+		todo = append(todo, pending{name: name, fill: fill, done: func() { d.extra[name] = size }})
 	}
 	errs := d.replace(todo)
 	if full {
@@ -226,10 +235,11 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string][]byte) 
 type pending struct {
 	name   string
 	body   func() []byte
-	temp   string // a temporary file that has the bytes already, if not ""
-	file   *File  // the file written, nil for one not served
-	before func() // just before the rename, if not nil
-	done   func() // once renamed into place
+	fill   func(io.Writer) error // instead of body: writes the bytes as they are made
+	temp   string                // a temporary file that has the bytes already, if not ""
+	file   *File                 // the file written, nil for one not served
+	before func()                // just before the rename, if not nil
+	done   func()                // once renamed into place
 }
 
 // replace writes files atomically, in the order given: every temporary file
@@ -245,13 +255,19 @@ func (d *disk) replace(todo []pending) []error {
 			temps[p.name] = p.temp
 			continue
 		}
-		body := p.body()
-		if body == nil && p.file != nil && p.file.Size > 0 {
-			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
-			d.missing(p.name)
-			continue
+		var tmp string
+		var err error
+		if p.fill != nil {
+			tmp, err = d.writeTempWith(p.name, p.fill)
+		} else {
+			body := p.body()
+			if body == nil && p.file != nil && p.file.Size > 0 {
+				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
+				d.missing(p.name)
+				continue
+			}
+			tmp, err = d.writeTemp(p.name, body)
 		}
-		tmp, err := d.writeTemp(p.name, body)
 		d.takeTemp(tmp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
@@ -324,6 +340,25 @@ func (d *disk) sweepTemps() {
 // writeTemp writes body to a new temporary file beside name, to be claimed
 // with takeTemp. Safe to call from several goroutines.
 func (d *disk) writeTemp(name string, body []byte) (string, error) {
+	return d.newTemp(name, func(f *os.File) error {
+		_, err := f.Write(body)
+		return err
+	})
+}
+
+// writeTempWith is writeTemp for the bytes fill writes, through a buffer.
+func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (string, error) {
+	return d.newTemp(name, func(f *os.File) error {
+		w := bufio.NewWriterSize(f, 64<<10)
+		if err := fill(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+}
+
+// newTemp makes a temporary file beside name and has write fill it.
+func (d *disk) newTemp(name string, write func(*os.File) error) (string, error) {
 	dir := filepath.Join(d.dir, filepath.FromSlash(path.Dir(name)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -332,7 +367,7 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(body)
+	err = write(f)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
@@ -465,4 +500,16 @@ func syncDir(dir string) {
 		f.Sync()
 		f.Close()
 	}
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }

@@ -97,6 +97,16 @@ func (s *fileSet) with(changes map[string]*File) *fileSet {
 	return n
 }
 
+// put adds a file to a set that is new (made by with, and not yet in a
+// snapshot), in a part of it that with made or that nobody had yet.
+func (s *fileSet) put(name string, f *File) {
+	i := shardOf(name)
+	if s.shards[i] == nil {
+		s.shards[i] = map[string]*File{}
+	}
+	s.shards[i][name] = f
+}
+
 // File is one output: its bytes and what HTTP serves with them.
 //
 // There is one for each of 100,000 pages: it keeps only what it must, as

@@ -219,12 +219,26 @@ func unwrapPath(err error) error {
 
 // update brings the library in line with what scan found below rel: new and
 // changed files are read and parsed (in parallel), files no longer there are
-// forgotten. progress, if not nil, is told of each file done.
+// forgotten. progress, if not nil, is told of each file done. files is
+// used up.
 func (l *library) update(rel string, files []found, progress func()) {
-	seen := make(map[string]bool, len(files))
-	var todo []found
+	// rel is a file (or was one) when its entry says so or scan found
+	// only it: nothing else lies below it, and one edit among 100,000
+	// files needs no look at the others.
+	file := l.entries[rel] != nil || (len(files) == 1 && files[0].rel == rel)
+	// What went is what the library has and scan did not find: with no
+	// entries below rel (the first build), nothing did.
+	var seen map[string]bool
+	if !file && len(l.entries) > 0 {
+		seen = make(map[string]bool, len(files))
+	}
+	gone := file
+	todo := files[:0] // in place: a cold build of 100,000 files holds no second list
 	for _, f := range files {
-		seen[f.rel] = true
+		if seen != nil {
+			seen[f.rel] = true
+		}
+		gone = gone && f.rel != rel
 		if f.link {
 			l.links[f.rel] = true
 		} else {
@@ -237,13 +251,10 @@ func (l *library) update(rel string, files []found, progress func()) {
 			todo = append(todo, f)
 		}
 	}
-	if l.entries[rel] != nil || (len(files) == 1 && files[0].rel == rel) {
-		// rel is a file (or was one): nothing else lies below it, and
-		// one edit among 100,000 files needs no look at the others.
-		if !seen[rel] {
-			l.put(rel, nil)
-		}
-	} else {
+	if gone {
+		l.put(rel, nil)
+	}
+	if seen != nil {
 		for p := range l.entries {
 			if under(p, rel) && !seen[p] {
 				l.put(p, nil)
