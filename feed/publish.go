@@ -34,8 +34,8 @@ type disk struct {
 	placed  *storedCopy      // where a file renamed into place has its bytes: shared by all of them
 
 	mu     sync.Mutex
-	temps  map[string]bool // temporary files written and not yet renamed or removed
-	missed map[string]bool // paths of pages found missing or changed when read
+	temps  map[string]struct{} // temporary files written and not yet renamed or removed
+	missed map[string]bool     // paths of pages found missing or changed when read
 }
 
 // missing records that the bytes of the page name are no longer where they
@@ -62,7 +62,8 @@ func (d *disk) anyMissing() bool {
 func (d *disk) owns(tmp string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.temps[tmp]
+	_, ok := d.temps[tmp]
+	return ok
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary
@@ -91,7 +92,7 @@ func openDisk(dir string) (*disk, error) {
 			err = nil // no pages yet
 		}
 	}
-	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]bool{}}
+	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]struct{}{}}
 	d.placed = &storedCopy{d: d}
 	return d, err
 }
@@ -191,19 +192,12 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 	slices.Sort(pages)
 	slices.Sort(top)
 	names := slices.Sorted(maps.Keys(extra))
-	var todo []pending
-	for _, name := range slices.Concat(pages, top) {
-		f := files.get(name)
-		todo = append(todo, pending{name: name, body: f.Body, temp: f.tempFile(), file: f,
-			before: func() {
-				if old := d.written[name]; old != nil && old != f {
-					old.hold() // snapshots still served may need the bytes this replaces
-				}
-			},
-			done: func() {
-				d.written[name] = f
-				f.storedAt(d, "")
-			}})
+	todo := make([]pending, 0, len(pages)+len(top)+len(names))
+	for _, list := range [][]string{pages, top} {
+		for _, name := range list {
+			f := files.get(name)
+			todo = append(todo, pending{name: name, file: f, temp: f.tempFile()})
+		}
 	}
 	for _, name := range names {
 		size := 0
@@ -229,17 +223,17 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 	return errs
 }
 
-// pending is a file to write, and what to note once it is in place. Its
-// bytes are asked for only when written: a compacted page is uncompressed
-// then, one at a time.
+// pending is a file to write: a served one, whose bytes are asked for only
+// when written (a compacted page is uncompressed then, one at a time), or
+// one that is not served, with what writes its bytes and what to note once
+// it is in place. A cold build writes 100,000: nothing of its own is made
+// for a served one.
 type pending struct {
-	name   string
-	body   func() []byte
-	fill   func(io.Writer) error // instead of body: writes the bytes as they are made
-	temp   string                // a temporary file that has the bytes already, if not ""
-	file   *File                 // the file written, nil for one not served
-	before func()                // just before the rename, if not nil
-	done   func()                // once renamed into place
+	name string
+	file *File                 // the served file written, nil for one not served
+	temp string                // a temporary file that has the bytes already, if not ""
+	fill func(io.Writer) error // of a file not served: writes its bytes as they are made
+	done func()                // of a file not served: once renamed into place
 }
 
 // replace writes files atomically, in the order given: every temporary file
@@ -248,34 +242,36 @@ type pending struct {
 // for many), then each is renamed into place and the folders are synced.
 func (d *disk) replace(todo []pending) []error {
 	var errs []error
-	temps := make(map[string]string, len(todo))
+	ready := 0
 	defer d.sweepTemps() // those made for nothing (a page made again before it was written)
-	for _, p := range todo {
+	for i := range todo {
+		p := &todo[i]
 		if d.takeTemp(p.temp) {
-			temps[p.name] = p.temp
+			ready++
 			continue
 		}
-		var tmp string
 		var err error
-		if p.fill != nil {
-			tmp, err = d.writeTempWith(p.name, p.fill)
+		if p.file == nil {
+			p.temp, err = d.writeTempWith(p.name, p.fill)
 		} else {
-			body := p.body()
-			if body == nil && p.file != nil && p.file.Size > 0 {
+			body := p.file.Body()
+			if body == nil && p.file.Size > 0 {
 				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
 				d.missing(p.name)
+				p.temp = ""
 				continue
 			}
-			tmp, err = d.writeTemp(p.name, body)
+			p.temp, err = d.writeTemp(p.name, body)
 		}
-		d.takeTemp(tmp)
+		d.takeTemp(p.temp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
+			p.temp = ""
 			continue
 		}
-		temps[p.name] = tmp
+		ready++
 	}
-	if len(temps) == 0 {
+	if ready == 0 {
 		return errs
 	}
 	if err := syncFS(d.dir); err != nil {
@@ -289,16 +285,16 @@ func (d *disk) replace(todo []pending) []error {
 		clear(dirs)
 	}
 	for _, p := range todo {
-		tmp, ok := temps[p.name]
-		if !ok {
+		if p.temp == "" {
 			continue
 		}
+		tmp := p.temp
 		if !strings.Contains(p.name, "/") {
 			syncDirs() // pages are in place for good before what links to them
 		}
 		final := filepath.Join(d.dir, filepath.FromSlash(p.name))
-		if p.before != nil {
-			p.before()
+		if old := d.written[p.name]; p.file != nil && old != nil && old != p.file {
+			old.hold() // snapshots still served may need the bytes this replaces
 		}
 		if err := os.Rename(tmp, final); err != nil {
 			if p.file != nil {
@@ -309,7 +305,12 @@ func (d *disk) replace(todo []pending) []error {
 			continue
 		}
 		dirs[filepath.Dir(final)] = true
-		p.done()
+		if p.file != nil {
+			d.written[p.name] = p.file
+			p.file.storedAt(d, "")
+		} else {
+			p.done()
+		}
 	}
 	syncDirs()
 	return errs
@@ -320,7 +321,7 @@ func (d *disk) replace(todo []pending) []error {
 func (d *disk) takeTemp(tmp string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.temps[tmp] {
+	if _, ok := d.temps[tmp]; !ok {
 		return false
 	}
 	delete(d.temps, tmp)
@@ -334,7 +335,7 @@ func (d *disk) sweepTemps() {
 	for tmp := range d.temps {
 		os.Remove(tmp)
 	}
-	d.temps = map[string]bool{} // not clear: the map of a cold build's 100,000 would stay that big
+	d.temps = map[string]struct{}{} // not clear: the map of a cold build's 100,000 would stay that big
 }
 
 // writeTemp writes body to a new temporary file beside name, to be claimed
@@ -379,7 +380,7 @@ func (d *disk) newTemp(name string, write func(*os.File) error) (string, error) 
 		return "", err
 	}
 	d.mu.Lock()
-	d.temps[f.Name()] = true
+	d.temps[f.Name()] = struct{}{}
 	d.mu.Unlock()
 	return f.Name(), nil
 }
