@@ -391,10 +391,14 @@ func rawRequest(t *testing.T, addr, req string) (status int, body string) {
 	must(t, err)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, req); err != nil {
+	// A server that answers before reading the whole request (431 to
+	// headers too big) and closes makes the rest of the write fail: its
+	// answer is read all the same, from what arrived before.
+	_, werr := io.WriteString(c, req)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil && werr != nil {
 		return 0, ""
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("%.80q: %v", req, err)
 	}
