@@ -295,7 +295,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	eachParallel(len(added), func(i int) {
 		// Made as it was read, normally; again if its temporary file went
 		// (a rebuild that failed after reading it, and a write since).
-		if made[i] = added[i].page; made[i] == nil || made[i].tempFile() != "" && !b.disk.owns(made[i].tempFile()) {
+		if made[i] = added[i].page; made[i] == nil || made[i].tempFile() != 0 && !b.disk.owns(made[i].tempFile()) {
 			made[i], failed[i] = b.makePage(added[i], before, now)
 		}
 	})
@@ -392,7 +392,7 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	if old == nil && before == nil {
 		if b.disk.has(name, f) {
 			f.body, f.adopted = nil, true // compacted, and stored already
-			f.storedAt(b.disk, "")
+			f.storedAt(b.disk, 0)
 			return f, nil
 		}
 	}

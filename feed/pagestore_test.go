@@ -174,11 +174,11 @@ func TestNewPageLostBeforeRename(t *testing.T) {
 	b.mu.Lock()
 	must(t, b.refresh("new.md"))
 	page := b.lib.entries["new.md"].art.page
-	if page == nil || page.tempFile() == "" {
+	if page == nil || page.tempFile() == 0 {
 		b.mu.Unlock()
 		t.Fatal("the new article's page was not made as it was read")
 	}
-	must(t, os.Remove(page.tempFile()))
+	must(t, os.Remove(b.disk.tempPath(page.name, page.tempFile())))
 	snap, changed, err := b.render(b.lib.articles())
 	must(t, err)
 	if err := b.writeDisk(snap, changed); !errors.Is(err, ErrOutput) {

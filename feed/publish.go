@@ -8,12 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,9 +35,16 @@ type disk struct {
 	swept   bool             // written is all the folder holds: no need to walk it
 	placed  *storedCopy      // where a file renamed into place has its bytes: shared by all of them
 
+	// Temporary files are known by a number: the name of one is made
+	// from it, this run's mark and the file it is to become (tempPath),
+	// so that the 100,000 of a cold build, waiting for their rename,
+	// hold no name of their own.
+	run     string        // this run's mark
+	lastTmp atomic.Uint32 // the number of the last temporary file made
+
 	mu     sync.Mutex
-	temps  map[string]struct{} // temporary files written and not yet renamed or removed
-	missed map[string]bool     // paths of pages found missing or changed when read
+	temps  map[uint32]string // temporary files written and not yet renamed or removed: the name of the file each becomes
+	missed map[string]bool   // paths of pages found missing or changed when read
 }
 
 // missing records that the bytes of the page name are no longer where they
@@ -59,7 +68,7 @@ func (d *disk) anyMissing() bool {
 
 // owns reports whether the temporary file tmp is still there to be claimed
 // by a write.
-func (d *disk) owns(tmp string) bool {
+func (d *disk) owns(tmp uint32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	_, ok := d.temps[tmp]
@@ -92,7 +101,8 @@ func openDisk(dir string) (*disk, error) {
 			err = nil // no pages yet
 		}
 	}
-	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[string]struct{}{}}
+	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[uint32]string{}}
+	d.run = strconv.FormatUint(rand.Uint64(), 36)
 	d.placed = &storedCopy{d: d}
 	return d, err
 }
@@ -231,7 +241,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 type pending struct {
 	name string
 	file *File                 // the served file written, nil for one not served
-	temp string                // a temporary file that has the bytes already, if not ""
+	temp uint32                // a temporary file that has the bytes already, if not 0
 	fill func(io.Writer) error // of a file not served: writes its bytes as they are made
 	done func()                // of a file not served: once renamed into place
 }
@@ -258,7 +268,7 @@ func (d *disk) replace(todo []pending) []error {
 			if body == nil && p.file.Size > 0 {
 				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
 				d.missing(p.name)
-				p.temp = ""
+				p.temp = 0
 				continue
 			}
 			p.temp, err = d.writeTemp(p.name, body)
@@ -266,7 +276,7 @@ func (d *disk) replace(todo []pending) []error {
 		d.takeTemp(p.temp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
-			p.temp = ""
+			p.temp = 0
 			continue
 		}
 		ready++
@@ -285,10 +295,10 @@ func (d *disk) replace(todo []pending) []error {
 		clear(dirs)
 	}
 	for _, p := range todo {
-		if p.temp == "" {
+		if p.temp == 0 {
 			continue
 		}
-		tmp := p.temp
+		tmp := d.tempPath(p.name, p.temp)
 		if !strings.Contains(p.name, "/") {
 			syncDirs() // pages are in place for good before what links to them
 		}
@@ -307,7 +317,7 @@ func (d *disk) replace(todo []pending) []error {
 		dirs[filepath.Dir(final)] = true
 		if p.file != nil {
 			d.written[p.name] = p.file
-			p.file.storedAt(d, "")
+			p.file.storedAt(d, 0)
 		} else {
 			p.done()
 		}
@@ -318,7 +328,7 @@ func (d *disk) replace(todo []pending) []error {
 
 // takeTemp claims a temporary file made by writeTemp for a rename: true if
 // it was made and not claimed before.
-func (d *disk) takeTemp(tmp string) bool {
+func (d *disk) takeTemp(tmp uint32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.temps[tmp]; !ok {
@@ -332,15 +342,15 @@ func (d *disk) takeTemp(tmp string) bool {
 func (d *disk) sweepTemps() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for tmp := range d.temps {
-		os.Remove(tmp)
+	for tmp, name := range d.temps {
+		os.Remove(d.tempPath(name, tmp))
 	}
-	d.temps = map[string]struct{}{} // not clear: the map of a cold build's 100,000 would stay that big
+	d.temps = map[uint32]string{} // not clear: the map of a cold build's 100,000 would stay that big
 }
 
 // writeTemp writes body to a new temporary file beside name, to be claimed
 // with takeTemp. Safe to call from several goroutines.
-func (d *disk) writeTemp(name string, body []byte) (string, error) {
+func (d *disk) writeTemp(name string, body []byte) (uint32, error) {
 	return d.newTemp(name, func(f *os.File) error {
 		_, err := f.Write(body)
 		return err
@@ -348,7 +358,7 @@ func (d *disk) writeTemp(name string, body []byte) (string, error) {
 }
 
 // writeTempWith is writeTemp for the bytes fill writes, through a buffer.
-func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (string, error) {
+func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint32, error) {
 	return d.newTemp(name, func(f *os.File) error {
 		w := bufio.NewWriterSize(f, 64<<10)
 		if err := fill(w); err != nil {
@@ -359,16 +369,24 @@ func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (string, e
 }
 
 // newTemp makes a temporary file beside name and has write fill it.
-func (d *disk) newTemp(name string, write func(*os.File) error) (string, error) {
-	dir := filepath.Join(d.dir, filepath.FromSlash(path.Dir(name)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+func (d *disk) newTemp(name string, write func(*os.File) error) (uint32, error) {
+	if err := os.MkdirAll(filepath.Dir(d.path(name)), 0o755); err != nil {
+		return 0, err
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return "", err
+	var tmp uint32
+	var f *os.File
+	for {
+		tmp = d.lastTmp.Add(1)
+		var err error
+		f, err = os.OpenFile(d.tempPath(name, tmp), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) { // else one of another run's, by chance
+			return 0, err
+		}
 	}
-	err = write(f)
+	err := write(f)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
@@ -377,12 +395,17 @@ func (d *disk) newTemp(name string, write func(*os.File) error) (string, error) 
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", err
+		return 0, err
 	}
 	d.mu.Lock()
-	d.temps[f.Name()] = struct{}{}
+	d.temps[tmp] = name
 	d.mu.Unlock()
-	return f.Name(), nil
+	return tmp, nil
+}
+
+// tempPath is where the temporary file tmp, which is to become name, is.
+func (d *disk) tempPath(name string, tmp uint32) string {
+	return filepath.Join(filepath.Dir(d.path(name)), tempPrefix+d.run+"-"+strconv.FormatUint(uint64(tmp), 10))
 }
 
 // removeStale deletes pages of articles that are gone, and folders left

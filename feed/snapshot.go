@@ -274,22 +274,22 @@ func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 // whom to tell when they are not there.
 type storedCopy struct {
 	d    *disk
-	temp string // the temporary file that has them, before it is renamed; "" once the file is in place (then it is d.placed, shared)
+	temp uint32 // the temporary file that has them, before it is renamed; 0 once the file is in place (then it is d.placed, shared)
 }
 
 // tempFile is the temporary file that has the bytes of a file not yet
-// renamed into place, "" if none.
-func (f *File) tempFile() string {
+// renamed into place, 0 if none.
+func (f *File) tempFile() uint32 {
 	if c := f.stored.Load(); c != nil {
 		return c.temp
 	}
-	return ""
+	return 0
 }
 
 // storedPath is where c says the file's bytes are.
 func (f *File) storedPath(c *storedCopy) string {
-	if c.temp != "" {
-		return c.temp
+	if c.temp != 0 {
+		return c.d.tempPath(f.name, c.temp)
 	}
 	return c.d.path(f.name)
 }
@@ -297,10 +297,10 @@ func (f *File) storedPath(c *storedCopy) string {
 // storedAt records that the output folder of d has a compacted file's bytes
 // (at its name, or in the temporary file temp): they are read from there
 // from now on.
-func (f *File) storedAt(d *disk, temp string) {
+func (f *File) storedAt(d *disk, temp uint32) {
 	if f.compacted() {
 		c := d.placed
-		if temp != "" {
+		if temp != 0 {
 			c = &storedCopy{d, temp}
 		}
 		f.stored.Store(c)
