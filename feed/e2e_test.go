@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"slices"
 	"strings"
@@ -226,9 +227,10 @@ func TestIDsSurviveRestart(t *testing.T) {
 
 // TestServeRuntimeSettings: with ServeCores set, the server runs on that
 // many cores between rebuilds, a rebuild on all of them; with ServeGC, the
-// collector runs at that GOGC while serving, and a rebuild is followed by
-// a collection that gives memory back; both settings are as they were once
-// Serve returns.
+// collector runs at that GOGC while serving, a rebuild is followed by a
+// collection that gives memory back, and the first build runs under a
+// memory limit (rebuilds do not); every setting is as it was once Serve
+// returns.
 func TestServeRuntimeSettings(t *testing.T) {
 	all := runtime.GOMAXPROCS(0)
 	if all < 2 {
@@ -248,12 +250,15 @@ func TestServeRuntimeSettings(t *testing.T) {
 	}
 	gogc, forced := metric("/gc/gogc:percent"), metric("/gc/cycles/forced:gc-cycles")
 	gcBefore := gogc()
+	limitBefore := debug.SetMemoryLimit(-1)
 	var mu sync.Mutex
-	var seen []int // GOMAXPROCS whenever a build reads the clock
+	var seen []int     // GOMAXPROCS whenever a build reads the clock
+	var limits []int64 // and the memory limit
 	cfg.Now = func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, runtime.GOMAXPROCS(0))
+		limits = append(limits, debug.SetMemoryLimit(-1))
 		return time.Now()
 	}
 	writeArticle(t, cfg.ArticlesDir, "first.md", "First\n---\n2020-01-01\n\nOne.\n")
@@ -274,8 +279,14 @@ func TestServeRuntimeSettings(t *testing.T) {
 		t.Errorf("serving with GOGC=%d, want 25", n)
 	}
 	mu.Lock()
-	seen = nil
+	if len(limits) == 0 || slices.Max(limits) != buildMemory || slices.Min(limits) != buildMemory {
+		t.Errorf("the first build ran under memory limits %v, want %d", limits, buildMemory)
+	}
+	seen, limits = nil, nil
 	mu.Unlock()
+	if n := debug.SetMemoryLimit(-1); n != limitBefore {
+		t.Errorf("serving with a memory limit of %d, want %d as before", n, limitBefore)
+	}
 	collections := forced()
 	writeArticle(t, cfg.ArticlesDir, "second.md", "Second\n---\n2020-01-02\n\nTwo.\n")
 	pollAtom(t, base, "the second article", func(f *gofeed.Feed) bool { return item(f, "Second") != nil })
@@ -287,6 +298,9 @@ func TestServeRuntimeSettings(t *testing.T) {
 	}
 	mu.Lock()
 	during := slices.Clone(seen)
+	if slices.Contains(limits, buildMemory) {
+		t.Errorf("a rebuild while serving ran under the first build's memory limit: %v", limits)
+	}
 	mu.Unlock()
 	if len(during) == 0 || slices.Min(during) != all {
 		t.Errorf("a rebuild while serving ran on %v cores, want %d", during, all)
