@@ -434,6 +434,9 @@ func (b *Builder) prerender(a *Article) {
 // diffPages compares a list made again with the pages rendered before: the
 // articles whose page must be rendered, and those whose page goes.
 func (b *Builder) diffPages(list []*Article) (added, removed []*Article) {
+	if len(b.pages) == 0 {
+		return list, nil // every one, and a set of 100,000 to find none gone would be garbage at once
+	}
 	listed := make(map[*Article]bool, len(list))
 	for _, a := range list {
 		listed[a] = true

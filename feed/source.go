@@ -108,6 +108,9 @@ func (l *library) put(p string, e *entry) {
 		e.listed = listed // the list is the same until articles is called
 		l.entries[p] = e
 	}
+	if l.list == nil {
+		return // the next list is made anew from every entry: nothing to patch (a cold build's 100,000 paths)
+	}
 	if l.dirty == nil {
 		l.dirty = map[string]*Article{}
 	}
