@@ -162,6 +162,33 @@ func mustParseURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
+// TestBigIndexStoredAtOnce: a new index kept gzipped goes to a temporary
+// file in the output folder as soon as it is made, as pages do, rather
+// than being held whole until the disk writer comes (at 100,000 articles
+// it is 18 MB, at the build's peak of memory).
+func TestBigIndexStoredAtOnce(t *testing.T) {
+	defer func(n int) { zipAbove = n }(zipAbove)
+	zipAbove = 0
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "Alpha\n---\n2020-01-01\n\nBody.\n")
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	must(t, b.refresh(""))
+	snap, _, err := b.render(b.lib.articles())
+	must(t, err)
+	f := snap.File(IndexFile)
+	if f.body != nil || f.tempFile() == 0 {
+		t.Fatal("the new index is held whole, not stored")
+	}
+	stored, err := os.ReadFile(b.disk.tempPath(IndexFile, f.tempFile()))
+	must(t, err)
+	if !bytes.Contains(stored, []byte(">Alpha</a>")) || !bytes.Equal(stored, f.Body()) || sumOf(stored) != f.sum {
+		t.Error("the stored index is not the index made")
+	}
+}
+
 // TestBigIndexKeptZipped: an index over zipAbove is kept only gzipped. It
 // is served right both ways and written to the folder whole; a body edit
 // keeps it, a new title makes it again.
