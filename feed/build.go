@@ -36,7 +36,8 @@ type Config struct {
 	ServeCores int
 	// ServeGC is the collector's GOGC once the first build is done, while
 	// serving, when each rebuild is also followed by a collection that
-	// gives memory back (see Serve); 0 leaves the collector alone.
+	// gives memory back, and the first build runs under a memory limit
+	// (see Serve); 0 leaves the collector alone.
 	ServeGC int
 }
 
@@ -283,7 +284,11 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	if l.remade {
 		added, removed = b.diffPages(l.list)
 	}
-	changes := make(map[string]*File, len(added)+len(removed)+4)
+	hint := len(removed) + 4
+	if !l.remade { // else the pages go into the new set itself, below
+		hint += len(added)
+	}
+	changes := make(map[string]*File, hint)
 	for _, a := range removed {
 		if c, ok := b.pages[a.Slug]; ok && c.art == a {
 			delete(b.pages, a.Slug)

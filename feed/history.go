@@ -45,7 +45,7 @@ type stateLine struct {
 type history struct {
 	mu      sync.Mutex
 	rec     map[string]stamp
-	changed map[string]bool // paths whose record changed or went since the last write
+	changed map[string]bool // paths whose record changed or went since the last write, unless the next is whole
 	lines   int             // lines in the state file, as far as written
 	whole   bool            // the state file is to be written whole next time
 }

@@ -195,3 +195,30 @@ func TestNewPageLostBeforeRename(t *testing.T) {
 		t.Fatalf("the lost page was not made again (%v)", err)
 	}
 }
+
+// Temporary files are known by a number, and 0 is none: a counter that
+// comes round to 0 takes the next number, and the page is still written.
+func TestTempNumberNeverZero(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nx body\n")
+	b := build(t, cfg)
+	b.disk.lastTmp.Store(^uint64(0))
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nedited body\n")
+	if _, err := b.Rebuild([]string{"x.md"}); err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(cfg.OutDir, "articles", "x.html"))
+	if err != nil || !bytes.Contains(onDisk, []byte("edited body")) {
+		t.Errorf("the edited page is not in the output folder (%v)", err)
+	}
+	if body := b.Current().File("articles/x.html").Body(); !bytes.Equal(body, onDisk) {
+		t.Error("the page served is not the one written")
+	}
+	entries, err := os.ReadDir(filepath.Join(cfg.OutDir, "articles"))
+	must(t, err)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}

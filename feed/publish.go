@@ -40,10 +40,10 @@ type disk struct {
 	// so that the 100,000 of a cold build, waiting for their rename,
 	// hold no name of their own.
 	run     string        // this run's mark
-	lastTmp atomic.Uint32 // the number of the last temporary file made
+	lastTmp atomic.Uint64 // the number of the last temporary file made
 
 	mu     sync.Mutex
-	temps  map[uint32]string // temporary files written and not yet renamed or removed: the name of the file each becomes
+	temps  map[uint64]string // temporary files written and not yet renamed or removed: the name of the file each becomes
 	missed map[string]bool   // paths of pages found missing or changed when read
 }
 
@@ -68,7 +68,7 @@ func (d *disk) anyMissing() bool {
 
 // owns reports whether the temporary file tmp is still there to be claimed
 // by a write.
-func (d *disk) owns(tmp uint32) bool {
+func (d *disk) owns(tmp uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	_, ok := d.temps[tmp]
@@ -101,7 +101,7 @@ func openDisk(dir string) (*disk, error) {
 			err = nil // no pages yet
 		}
 	}
-	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[uint32]string{}}
+	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[uint64]string{}}
 	d.run = strconv.FormatUint(rand.Uint64(), 36)
 	d.placed = &storedCopy{d: d}
 	return d, err
@@ -241,7 +241,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 type pending struct {
 	name string
 	file *File                 // the served file written, nil for one not served
-	temp uint32                // a temporary file that has the bytes already, if not 0
+	temp uint64                // a temporary file that has the bytes already, if not 0
 	fill func(io.Writer) error // of a file not served: writes its bytes as they are made
 	done func()                // of a file not served: once renamed into place
 }
@@ -328,7 +328,7 @@ func (d *disk) replace(todo []pending) []error {
 
 // takeTemp claims a temporary file made by writeTemp for a rename: true if
 // it was made and not claimed before.
-func (d *disk) takeTemp(tmp uint32) bool {
+func (d *disk) takeTemp(tmp uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.temps[tmp]; !ok {
@@ -345,12 +345,12 @@ func (d *disk) sweepTemps() {
 	for tmp, name := range d.temps {
 		os.Remove(d.tempPath(name, tmp))
 	}
-	d.temps = map[uint32]string{} // not clear: the map of a cold build's 100,000 would stay that big
+	d.temps = map[uint64]string{} // not clear: the map of a cold build's 100,000 would stay that big
 }
 
 // writeTemp writes body to a new temporary file beside name, to be claimed
 // with takeTemp. Safe to call from several goroutines.
-func (d *disk) writeTemp(name string, body []byte) (uint32, error) {
+func (d *disk) writeTemp(name string, body []byte) (uint64, error) {
 	return d.newTemp(name, func(f *os.File) error {
 		_, err := f.Write(body)
 		return err
@@ -358,7 +358,7 @@ func (d *disk) writeTemp(name string, body []byte) (uint32, error) {
 }
 
 // writeTempWith is writeTemp for the bytes fill writes, through a buffer.
-func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint32, error) {
+func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, error) {
 	return d.newTemp(name, func(f *os.File) error {
 		w := bufio.NewWriterSize(f, 64<<10)
 		if err := fill(w); err != nil {
@@ -369,14 +369,16 @@ func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint32, e
 }
 
 // newTemp makes a temporary file beside name and has write fill it.
-func (d *disk) newTemp(name string, write func(*os.File) error) (uint32, error) {
+func (d *disk) newTemp(name string, write func(*os.File) error) (uint64, error) {
 	if err := os.MkdirAll(filepath.Dir(d.path(name)), 0o755); err != nil {
 		return 0, err
 	}
-	var tmp uint32
+	var tmp uint64
 	var f *os.File
 	for {
-		tmp = d.lastTmp.Add(1)
+		if tmp = d.lastTmp.Add(1); tmp == 0 {
+			continue // 0 is no temporary file
+		}
 		var err error
 		f, err = os.OpenFile(d.tempPath(name, tmp), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
@@ -404,8 +406,8 @@ func (d *disk) newTemp(name string, write func(*os.File) error) (uint32, error) 
 }
 
 // tempPath is where the temporary file tmp, which is to become name, is.
-func (d *disk) tempPath(name string, tmp uint32) string {
-	return filepath.Join(filepath.Dir(d.path(name)), tempPrefix+d.run+"-"+strconv.FormatUint(uint64(tmp), 10))
+func (d *disk) tempPath(name string, tmp uint64) string {
+	return filepath.Join(filepath.Dir(d.path(name)), tempPrefix+d.run+"-"+strconv.FormatUint(tmp, 10))
 }
 
 // removeStale deletes pages of articles that are gone, and folders left

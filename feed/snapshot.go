@@ -274,12 +274,12 @@ func (f *File) compacted() bool { return f.body == nil && f.Size > 0 }
 // whom to tell when they are not there.
 type storedCopy struct {
 	d    *disk
-	temp uint32 // the temporary file that has them, before it is renamed; 0 once the file is in place (then it is d.placed, shared)
+	temp uint64 // the temporary file that has them, before it is renamed; 0 once the file is in place (then it is d.placed, shared)
 }
 
 // tempFile is the temporary file that has the bytes of a file not yet
 // renamed into place, 0 if none.
-func (f *File) tempFile() uint32 {
+func (f *File) tempFile() uint64 {
 	if c := f.stored.Load(); c != nil {
 		return c.temp
 	}
@@ -297,7 +297,7 @@ func (f *File) storedPath(c *storedCopy) string {
 // storedAt records that the output folder of d has a compacted file's bytes
 // (at its name, or in the temporary file temp): they are read from there
 // from now on.
-func (f *File) storedAt(d *disk, temp uint32) {
+func (f *File) storedAt(d *disk, temp uint64) {
 	if f.compacted() {
 		c := d.placed
 		if temp != 0 {
@@ -316,18 +316,21 @@ var zipAbove = 4 << 20
 
 // zip readies a big file that changes seldom and is asked for now and then
 // (the index of 27,000 articles or more: 15 MB at 100,000, a twelfth of
-// that gzipped) to be kept only compressed, for good, once written (shed):
-// gzip clients are then served those bytes as they are, others have them
-// uncompressed per request. Only for a new file, before anyone else holds
-// it.
+// that gzipped) to be kept only compressed, for good: gzip clients are
+// then served those bytes as they are, others have them uncompressed per
+// request. The builder then stores it at once, which drops the
+// uncompressed bytes (or, for an index the output folder has already,
+// shed does once it is written). Only for a new file, before anyone else
+// holds it.
 func (f *File) zip() {
 	z := gzipped(f.body, pageLevel)
 	f.held.Store(&z)
 	f.zipped = true
 }
 
-// shed drops the uncompressed bytes of a zipped file, once the disk writer
-// had them and before anyone else holds the file. A file already published
+// shed drops the uncompressed bytes of a zipped file that still has them
+// (one the output folder had already, so not stored at once), once the
+// disk writer is done and before anyone else holds the file. A file already published
 // has none left, so shed then writes nothing: no race with its readers.
 func (f *File) shed() {
 	if f.zipped && f.body != nil {

@@ -83,7 +83,7 @@ type library struct {
 	// What articles returned last, kept up to date from the paths whose
 	// entry changed since: a rebuild for one edit among 100,000 articles
 	// must not sort them all again.
-	dirty     map[string]*Article // paths whose entry changed since, and their article in list then
+	dirty     map[string]*Article // paths whose entry changed since, and their article in list then (none while list is nil)
 	list      []*Article          // newest first
 	owner     map[string]string   // natural slug → the path that has it
 	contested map[string]bool     // natural slugs more than one path wants
@@ -230,7 +230,7 @@ func (l *library) update(rel string, files []found, progress func()) {
 	// files needs no look at the others.
 	file := l.entries[rel] != nil || (len(files) == 1 && files[0].rel == rel)
 	// What went is what the library has and scan did not find: with no
-	// entries below rel (the first build), nothing did.
+	// entries at all (the first build), nothing did.
 	var seen map[string]bool
 	if !file && len(l.entries) > 0 {
 		seen = make(map[string]bool, len(files))
