@@ -32,13 +32,13 @@ type Article struct {
 	Draft     bool
 	Undated   bool // Published came from the file's modification time
 
+	summaryMade bool // Summary was made from HTML (and is put away with it); beside the others, so that an article takes 240 bytes, not 256
 	// While a builder keeps HTML put away (see shelve): the page that
 	// holds it, and where.
 	shelf             *File
 	shelfAt, shelfLen int
 	natural           string // the slug it has when no clash forces another
 	page              *File  // its page, made as it was read
-	summaryMade       bool   // Summary was made from HTML (and is put away with it)
 }
 
 // summaryLen is how long a summary made from the body may be, in bytes.

@@ -119,14 +119,32 @@ func (l *library) put(p string, e *entry) {
 	}
 }
 
-// found is a file seen on disk, not yet read.
+// found is a file seen on disk, not yet read. A cold build holds one for
+// each of 100,000 files while it reads them: it keeps the time in
+// nanoseconds, and what is seldom there apart.
 type found struct {
-	rel     string
-	size    int64
-	modTime time.Time
-	err     error // why it cannot be read at all (not a regular file, too big)
-	link    bool  // a symbolic link (to a file in the articles folder)
+	rel  string
+	size int64
+	mod  int64   // modification time, in Unix nanoseconds
+	odd  *oddity // nil for a regular file in the folder that can be read
 }
+
+// oddity is what is seldom true of a file found.
+type oddity struct {
+	err  error // why it cannot be read at all (not a regular file, too big)
+	link bool  // a symbolic link (to a file in the articles folder)
+}
+
+func (f found) modTime() time.Time { return time.Unix(0, f.mod) }
+
+func (f found) err() error {
+	if f.odd == nil {
+		return nil
+	}
+	return f.odd.err
+}
+
+func (f found) link() bool { return f.odd != nil && f.odd.link }
 
 // scan walks the folder below rel ("" for all of it) and returns every
 // article file in it. Symbolic links are followed only to regular files
@@ -160,13 +178,17 @@ func (l *library) scan(rel string) ([]found, error) {
 		if !IsArticleName(d.Name()) {
 			return nil
 		}
-		r, link := l.rel(p), d.Type()&fs.ModeSymlink != 0
+		f := found{rel: l.rel(p)}
+		if d.Type()&fs.ModeSymlink != 0 {
+			f.odd = &oddity{link: true}
+		}
 		info, err := l.stat(p, d)
 		if err != nil {
-			out = append(out, found{rel: r, err: err, link: link})
-			return nil
+			f.odd = &oddity{err: err, link: f.link()}
+		} else {
+			f.size, f.mod = info.Size(), info.ModTime().UnixNano()
 		}
-		out = append(out, found{rel: r, size: info.Size(), modTime: info.ModTime(), link: link})
+		out = append(out, f)
 		return nil
 	})
 	return out, err
@@ -242,15 +264,15 @@ func (l *library) update(rel string, files []found, progress func()) {
 			seen[f.rel] = true
 		}
 		gone = gone && f.rel != rel
-		if f.link {
+		if f.link() {
 			l.links[f.rel] = true
 		} else {
 			delete(l.links, f.rel)
 		}
 		e := l.entries[f.rel]
-		if f.err != nil {
+		if f.err() != nil {
 			l.put(f.rel, l.unreadable(f, e))
-		} else if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime) {
+		} else if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime()) {
 			todo = append(todo, f)
 		}
 	}
@@ -301,7 +323,7 @@ func under(p, dir string) bool {
 // load reads and parses one file. A file that fails keeps the last good
 // version it had (prev); the failure is reported once, when it is seen.
 func (l *library) load(f found, prev *entry) *entry {
-	e := &entry{size: f.size, modTime: f.modTime}
+	e := &entry{size: f.size, modTime: f.modTime()}
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
@@ -310,8 +332,7 @@ func (l *library) load(f found, prev *entry) *entry {
 		// What was read, not what the scan saw a moment before, is what the
 		// next scan compares with: a write in between is then read again,
 		// and nothing is read (or reported) twice.
-		f.size, f.modTime = int64(len(data)), modTime
-		e.size, e.modTime = f.size, f.modTime
+		e.size, e.modTime = int64(len(data)), modTime
 	}
 	if errors.Is(err, errWriting) {
 		// Half-written: not read now, not a failure either; the next look
@@ -339,14 +360,14 @@ func (l *library) load(f found, prev *entry) *entry {
 	}
 	opt := l.opt
 	opt.Slug = e.slug
-	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: f.modTime}, opt)
+	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: e.modTime}, opt)
 	if err != nil {
 		return l.failed(f.rel, e, nil, err.Error()) // new bytes: said again
 	}
 	for _, w := range warnings {
 		l.report(f.rel, w, true)
 	}
-	l.history.stamp(&a, e.hash, f.modTime)
+	l.history.stamp(&a, e.hash, e.modTime)
 	if l.made != nil {
 		l.made(&a)
 	}
@@ -361,7 +382,7 @@ func (l *library) unreadable(f found, prev *entry) *entry {
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
-	return l.failed(f.rel, e, prev, f.err.Error())
+	return l.failed(f.rel, e, prev, f.err().Error())
 }
 
 // failed records why e's current bytes are not published, and reports it.
@@ -629,7 +650,7 @@ func (l *library) relist() {
 			e.slug = SlugOf(p, "") + "-" + shortHash(p)
 		}
 		e.hash = [32]byte{} // parse again, with the slug it should have
-		l.entries[p] = l.load(found{rel: p, size: e.size, modTime: e.modTime}, e)
+		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.modTime.UnixNano()}, e)
 	}
 	bySlug := make(map[string]string, len(owner))
 	for p := range l.entries {
