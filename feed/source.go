@@ -125,7 +125,7 @@ func (l *library) put(p string, e *entry) {
 type found struct {
 	rel  string
 	size int64
-	mod  int64   // modification time, in Unix nanoseconds
+	mod  int64   // modification time, in Unix nanoseconds (one outside 1678-2262 does not fit: that file is read again at each look, and found unchanged)
 	odd  *oddity // nil for a regular file in the folder that can be read
 }
 
