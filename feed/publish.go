@@ -210,14 +210,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 		}
 	}
 	for _, name := range names {
-		size := 0
-		fill := func(w io.Writer) error {
-			c := &counter{w: w}
-			err := extra[name](c)
-			size = c.n
-			return err
-		}
-		todo = append(todo, pending{name: name, fill: fill, done: func() { d.extra[name] = size }})
+		todo = append(todo, pending{name: name, fill: extra[name]})
 	}
 	errs := d.replace(todo)
 	if full {
@@ -235,15 +228,14 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 
 // pending is a file to write: a served one, whose bytes are asked for only
 // when written (a compacted page is uncompressed then, one at a time), or
-// one that is not served, with what writes its bytes and what to note once
-// it is in place. A cold build writes 100,000: nothing of its own is made
-// for a served one.
+// one that is not served, with what writes its bytes. A cold build writes
+// 100,000: nothing of its own is made for a served one.
 type pending struct {
 	name string
 	file *File                 // the served file written, nil for one not served
 	temp uint64                // a temporary file that has the bytes already, if not 0
 	fill func(io.Writer) error // of a file not served: writes its bytes as they are made
-	done func()                // of a file not served: once renamed into place
+	size int                   // of a file not served: as written
 }
 
 // replace writes files atomically, in the order given: every temporary file
@@ -262,7 +254,7 @@ func (d *disk) replace(todo []pending) []error {
 		}
 		var err error
 		if p.file == nil {
-			p.temp, err = d.writeTempWith(p.name, p.fill)
+			p.temp, p.size, err = d.writeTempWith(p.name, p.fill)
 		} else {
 			body := p.file.Body()
 			if body == nil && p.file.Size > 0 {
@@ -319,7 +311,7 @@ func (d *disk) replace(todo []pending) []error {
 			d.written[p.name] = p.file
 			p.file.storedAt(d, 0)
 		} else {
-			p.done()
+			d.extra[p.name] = p.size
 		}
 	}
 	syncDirs()
@@ -357,15 +349,20 @@ func (d *disk) writeTemp(name string, body []byte) (uint64, error) {
 	})
 }
 
-// writeTempWith is writeTemp for the bytes fill writes, through a buffer.
-func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, error) {
-	return d.newTemp(name, func(f *os.File) error {
+// writeTempWith is writeTemp for the bytes fill writes, through a buffer;
+// it also gives how many there were.
+func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, int, error) {
+	var n int
+	tmp, err := d.newTemp(name, func(f *os.File) error {
 		w := bufio.NewWriterSize(f, 64<<10)
-		if err := fill(w); err != nil {
+		c := &counter{w: w}
+		err := fill(c)
+		if n = c.n; err != nil {
 			return err
 		}
 		return w.Flush()
 	})
+	return tmp, n, err
 }
 
 // newTemp makes a temporary file beside name and has write fill it.

@@ -97,10 +97,10 @@ var buildMemory int64 = 120 << 20
 // is live, and a first build of 100,000 articles peaked at 270-310 MB
 // resident where the server then needs 125. Under the limit the collector
 // runs more often once the heap nears it (bench/scale.sh: a peak of 147 MB,
-// and serving after 37 s rather than 30-32). A folder of under about 60,000
-// articles never reaches it. The limit is soft: a bigger folder, whose live
-// heap alone is over it, is built all the same, with at most half the CPU
-// given to collecting.
+// and serving after 37 s rather than 30-32). Below about 60,000 articles it
+// changes little (README, Performance). The limit is soft: a bigger folder,
+// whose live heap alone is over it, is built all the same, with at most
+// half the CPU given to collecting.
 func (b *Builder) firstServing() (Stats, error) {
 	if b.cfg.ServeGC > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(buildMemory))

@@ -330,8 +330,9 @@ func (f *File) zip() {
 
 // shed drops the uncompressed bytes of a zipped file that still has them
 // (one the output folder had already, so not stored at once), once the
-// disk writer is done and before anyone else holds the file. A file already published
-// has none left, so shed then writes nothing: no race with its readers.
+// disk writer is done and before anyone else holds the file. A file
+// already published has none left, so shed then writes nothing: no race
+// with its readers.
 func (f *File) shed() {
 	if f.zipped && f.body != nil {
 		f.body = nil
