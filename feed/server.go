@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 	"unsafe"
@@ -310,7 +312,25 @@ func NewServer(h fasthttp.RequestHandler) *fasthttp.Server {
 		// A client's malformed request is answered, not logged: it is not
 		// dropfeed's error, and a log line each would let anyone flood
 		// the log.
-		Logger: quiet{},
+		Logger:    quiet{},
+		ConnState: yieldWhenIdle,
+	}
+}
+
+// yieldWhenIdle lets the other connections' goroutines run once a response
+// is sent, before this connection reads its next request. Read at once,
+// the socket is still empty (the client has not even had the response),
+// so Go's net package makes a read that fails with EAGAIN and parks the
+// goroutine until the poller wakes it: a system call and a poll per
+// request. By the time the others have been served, the client has
+// usually sent the next request, which is then read in one call.
+// Measured with 32 connections on one core: reads per 304 response went
+// from 2.00 to 1.02, and requests a second rose by 9-13% (README,
+// Performance). With one connection there is nothing else to run and the
+// yield returns at once.
+func yieldWhenIdle(_ net.Conn, state fasthttp.ConnState) {
+	if state == fasthttp.StateIdle {
+		runtime.Gosched()
 	}
 }
 

@@ -11,7 +11,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,4 +395,90 @@ func TestServerShutdownFinishesRequests(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Errorf("serve: %v", err)
 	}
+}
+
+// Once a response is sent, the connection's goroutine lets the others run
+// before it reads the next request (see yieldWhenIdle). On one core, a
+// goroutine the handler made ready has run by the time of that read, but
+// for the scheduler's own fairness check, which takes the yielding
+// goroutine first about one time in 61: most reads, not all, must see it.
+func TestServerYieldsBeforeNextRead(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var ran atomic.Bool
+	srv := NewServer(func(ctx *fasthttp.RequestCtx) {
+		ran.Store(false)
+		go ran.Store(true)
+		ctx.SetBodyString("ok")
+	})
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	ln := &spyListener{Listener: inner, ran: &ran}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		must(t, srv.Shutdown())
+		<-served
+	}()
+	c, err := net.Dial("tcp", inner.Addr().String())
+	must(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(c)
+	const requests = 40
+	for range requests {
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(r, nil)
+		must(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	after := 0
+	for _, ok := range ln.seen {
+		if ok {
+			after++
+		}
+	}
+	if len(ln.seen) < requests-1 || after < len(ln.seen)*3/4 {
+		t.Errorf("the goroutine the handler started had run at %d of %d reads after a response; want %d or more reads, three quarters of them after it", after, len(ln.seen), requests-1)
+	}
+}
+
+// spyListener's connections note, at the first read after each write,
+// whether ran was set.
+type spyListener struct {
+	net.Listener
+	ran  *atomic.Bool
+	mu   sync.Mutex
+	seen []bool
+}
+
+func (l *spyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &spyConn{Conn: c, l: l}, nil
+}
+
+type spyConn struct {
+	net.Conn
+	l     *spyListener
+	wrote bool
+}
+
+func (c *spyConn) Write(p []byte) (int, error) {
+	c.wrote = true
+	return c.Conn.Write(p)
+}
+
+func (c *spyConn) Read(p []byte) (int, error) {
+	if c.wrote {
+		c.wrote = false
+		c.l.mu.Lock()
+		c.l.seen = append(c.l.seen, c.l.ran.Load())
+		c.l.mu.Unlock()
+	}
+	return c.Conn.Read(p)
 }
