@@ -90,6 +90,24 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
+// BenchmarkPage is one article's page, as a build makes it for each
+// article it parses.
+func BenchmarkPage(b *testing.B) {
+	site, list := benchSite(), benchArticles(b, 100)
+	frame, err := site.pageFrame()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if len(frame.page(list[i%len(list)])) == 0 {
+			b.Fatal("empty page")
+		}
+		i++
+	}
+}
+
 // BenchmarkIndex is the index of 10,000 articles, which every rebuild that
 // adds, removes or retitles an article renders again.
 func BenchmarkIndex(b *testing.B) {

@@ -61,6 +61,7 @@ type Builder struct {
 	lib   *library
 	disk  *disk
 	pages map[string]pageCache // by slug
+	frame *pageFrame           // what every page shares, rendered once
 	// The articles of the feeds at the last rebuild: the only ones, with
 	// those whose page is being rendered, that keep their HTML at hand.
 	window []*Article
@@ -103,7 +104,11 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
 	state, _ := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
-	b := &Builder{cfg: cfg, disk: d, pages: map[string]pageCache{}}
+	frame, err := cfg.Site.pageFrame()
+	if err != nil {
+		return nil, err
+	}
+	b := &Builder{cfg: cfg, disk: d, pages: map[string]pageCache{}, frame: frame}
 	b.lib = &library{
 		dir:     cfg.ArticlesDir,
 		opt:     ParseOptions{BaseURL: cfg.BaseURL, Loc: cfg.Loc},
@@ -384,10 +389,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, error) {
 	name := PagePath(a.Slug)
 	b.unshelve(a)
-	body, err := b.cfg.Page(a)
-	if err != nil {
-		return nil, fmt.Errorf("page of %s: %w", a.Path, err)
-	}
+	body := b.frame.page(a)
 	old := before.get(name)
 	f := newFile(name, body, old, now)
 	shelve(a, f, body)

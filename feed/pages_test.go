@@ -16,19 +16,35 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// rowTemplate is the index line as html/template made it (with the page
-// templates' functions) before rows were written by hand: the oracle the
-// hand-written escaping is held to.
-var rowTemplate = template.Must(template.Must(pageTemplates.Clone()).New("row").Parse(`<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
-`))
+// oracleTemplates are the index line and the whole page as html/template
+// made them before they were written by hand: the oracles the hand-written
+// escaping is held to. "page" is the page template as it was, with the
+// article's block in it.
+var oracleTemplates = template.Must(template.Must(pageTemplates.Clone()).Funcs(template.FuncMap{
+	"date": func(t time.Time) string { return t.Format("2 January 2006") },
+	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
+}).Parse(`{{define "row"}}<li><a href="{{.Site.Permalink .Article}}">{{.Article.Title}}</a> <time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time></li>
+{{end}}
+{{define "page"}}{{template "head" .}}<header><p><a href="{{.Site.BaseURL}}">{{.Site.Title}}</a></p></header>
+<main><article>
+<h1>{{.Article.Title}}</h1>
+<p><time datetime="{{iso .Article.Published}}">{{date .Article.Published}}</time>{{with .Article.Author}} · {{.}}{{end}}{{range .Article.Tags}} · <span class="tag">{{.}}</span>{{end}}</p>
+{{.Body}}
+</article></main>
+</body>
+</html>
+{{end}}`))
+
+// oracleData is pageData with the article the oracle page reads.
+type oracleData struct {
+	pageData
+	Article *Article
+}
 
 func templateRow(t *testing.T, s Site, a *Article) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := rowTemplate.Execute(&b, struct {
-		Site    Site
-		Article *Article
-	}{s, a}); err != nil {
+	if err := oracleTemplates.ExecuteTemplate(&b, "row", oracleData{pageData{Site: s}, a}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -56,16 +72,9 @@ func TestIndexRowsMatchTemplate(t *testing.T) {
 		"http://h/q/?x=1#f",
 	}
 	zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -7*3600)}
-	pieces := []string{"a", "Z", "0", " ", `"`, "&", "'", "+", "<", ">", "\x00", "%", "é", "日本", "&amp;", "/", "-", "_", ".", "~", "#", "?", "\\", "`", "{", "|"}
 	slugs := []string{"plain", "dir/sub-name_2", "café", "日本/語", "x"}
 	rng := rand.New(rand.NewPCG(1, 2))
-	word := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteString(pieces[rng.IntN(len(pieces))])
-		}
-		return b.String()
-	}
+	word := func(n int) string { return oddWord(rng, n) }
 	for _, base := range bases {
 		u, err := url.Parse(base)
 		if err != nil {
@@ -100,6 +109,65 @@ func TestIndexRowsMatchTemplate(t *testing.T) {
 		}
 		if !strings.Contains(string(index), "<ul>\n"+rows.String()+"</ul>") {
 			t.Fatalf("base %q: the index does not hold its lines, in order, between <ul> and </ul>", base)
+		}
+	}
+}
+
+// oddWord is n pieces of text full of what html/template or an address
+// escapes.
+func oddWord(rng *rand.Rand, n int) string {
+	pieces := []string{"a", "Z", "0", " ", `"`, "&", "'", "+", "<", ">", "\x00", "%", "é", "日本", "&amp;", "/", "-", "_", ".", "~", "#", "?", "\\", "`", "{", "|", "·"}
+	var b strings.Builder
+	for range n {
+		b.WriteString(pieces[rng.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+// TestPagesMatchTemplate holds the hand-assembled pages to the template that
+// made whole pages before: sites with odd addresses, titles, descriptions
+// and languages; articles with odd titles, authors and tags (or none), in
+// zones east and west.
+func TestPagesMatchTemplate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	word := func(n int) string { return oddWord(rng, n) }
+	zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -7*3600)}
+	for i, base := range []string{"https://example.org/blog/", "http://h/a%20b/", "HTTPS://H/p'q(r)!*/", "javascript:alert(1)/", "http://h/q/?x=1#f"} {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		s := Site{BaseURL: u, Title: word(1 + rng.IntN(6)), Description: word(rng.IntN(4))}
+		if i%2 == 1 {
+			s.Lang = word(1 + rng.IntN(3))
+		}
+		frame, err := s.pageFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range 100 {
+			a := &Article{
+				Path:      "a.md",
+				Slug:      "a",
+				Title:     word(1 + rng.IntN(10)),
+				Published: time.Unix(rng.Int64N(4e9), 0).In(zones[j%len(zones)]),
+				HTML:      "<p>" + strings.Repeat("body ", rng.IntN(50)) + "</p>\n",
+			}
+			if j%3 > 0 {
+				a.Author = word(1 + rng.IntN(4))
+			}
+			for range rng.IntN(4) {
+				a.Tags = append(a.Tags, word(1+rng.IntN(3)))
+			}
+			d := s.pageData(a.Title + " · " + s.Title)
+			d.Body = template.HTML(a.HTML)
+			var want bytes.Buffer
+			if err := oracleTemplates.ExecuteTemplate(&want, "page", oracleData{d, a}); err != nil {
+				t.Fatal(err)
+			}
+			if got := frame.page(a); !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("site %+v, article %+v:\n got %s\nwant %s", s, a, got, want.Bytes())
+			}
 		}
 	}
 }
