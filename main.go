@@ -142,6 +142,7 @@ func configure(args []string) (feed.Config, error) {
 	}
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		cfg.ServeGC = 25
+		cfg.BuildGC = 200
 	}
 	cfg.Site = feed.Site{Title: *title, Description: *description, Author: *author, Lang: *lang, Limit: *limit}
 	host, port, err := net.SplitHostPort(*addr)

@@ -309,8 +309,9 @@ func TestServeStopsOnSignal(t *testing.T) {
 	}
 }
 
-// TestServeRuntimeDefaults: a server runs on one core and at GOGC=25
-// unless the user set GOMAXPROCS, or GOGC or GOMEMLIMIT, which then win.
+// TestServeRuntimeDefaults: a server runs on one core and at GOGC=25, and
+// a build from nothing of a small folder at GOGC=200, unless the user set
+// GOMAXPROCS, or GOGC or GOMEMLIMIT, which then win.
 func TestServeRuntimeDefaults(t *testing.T) {
 	cases := []struct {
 		env       []string
@@ -334,8 +335,12 @@ func TestServeRuntimeDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.ServeCores != c.cores || cfg.ServeGC != c.gc {
-			t.Errorf("with %v: ServeCores %d, ServeGC %d; want %d, %d", c.env, cfg.ServeCores, cfg.ServeGC, c.cores, c.gc)
+		buildGC := 0
+		if c.gc > 0 {
+			buildGC = 200
+		}
+		if cfg.ServeCores != c.cores || cfg.ServeGC != c.gc || cfg.BuildGC != buildGC {
+			t.Errorf("with %v: ServeCores %d, ServeGC %d, BuildGC %d; want %d, %d, %d", c.env, cfg.ServeCores, cfg.ServeGC, cfg.BuildGC, c.cores, c.gc, buildGC)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +40,10 @@ type Config struct {
 	// gives memory back, and the first build runs under a memory limit
 	// (see Serve); 0 leaves the collector alone.
 	ServeGC int
+	// BuildGC is the collector's GOGC while a build reads and renders a
+	// folder from nothing, when it holds at most roomyBuild files (see
+	// refresh); 0 leaves the collector alone.
+	BuildGC int
 }
 
 // ErrOutput is a rebuild whose snapshot is served but could not be written
@@ -263,6 +268,9 @@ func (b *Builder) refresh(rel string) error {
 			return unwrapPath(err)
 		}
 	}
+	if b.cfg.BuildGC > 0 && rel == "" && len(b.lib.entries) == 0 && len(files) <= roomyBuild {
+		defer debug.SetGCPercent(debug.SetGCPercent(b.cfg.BuildGC))
+	}
 	var progress func()
 	if b.cfg.Progress && rel == "" { // only a whole-folder read takes long
 		p := startProgress(len(files))
@@ -272,6 +280,15 @@ func (b *Builder) refresh(rel string) error {
 	b.lib.update(rel, files, progress)
 	return nil
 }
+
+// roomyBuild is how many files a build from nothing may read with BuildGC.
+// Parsing a file makes a hundred times what is kept of it: at GOGC=200
+// the collector runs half as often as at 100, and a build of 10,000
+// articles took 1.41 s rather than 1.58 (in /dev/shm, 3 rounds), its peak
+// 62-68 MB rather than 42-48; of 20,000, 105 MB. Bigger folders are left
+// to the collector's default (and a server's first build to its memory
+// limit): at 100,000 the same setting would add some 100 MB.
+var roomyBuild = 20000
 
 // render makes the snapshot of a listing: the pages of the articles that
 // joined it, the feeds, and the index if a line of it changed; every other

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -577,5 +578,73 @@ func TestFoldersOverlap(t *testing.T) {
 	cfg.OutDir = filepath.Join(root, "site2")
 	if _, err := NewBuilder(cfg); err == nil {
 		t.Errorf("-articles a -out site2, site2/articles a link to a/pages: no error")
+	}
+}
+
+// TestBuildGC: a build from nothing of at most roomyBuild files reads and
+// renders them at GOGC=BuildGC, and puts the collector back as it was;
+// a rebuild, or a bigger folder, leaves it alone.
+func TestBuildGC(t *testing.T) {
+	defer func(n int) { roomyBuild = n }(roomyBuild)
+	roomyBuild = 3
+	gogc := func() uint64 {
+		m := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(m)
+		return m[0].Value.Uint64()
+	}
+	before := gogc()
+	if before == 200 {
+		t.Skip("GOGC is 200 already")
+	}
+	// builds runs a build from nothing of n articles, then a rebuild with
+	// one more, and gives the GOGC of each clock read while a page was
+	// made (once per article, as it is parsed) in each.
+	builds := func(n int) (first, again []uint64) {
+		cfg, _ := testConfig(t, "https://example.com/")
+		cfg.BuildGC = 200
+		var mu sync.Mutex
+		var seen *[]uint64
+		cfg.Now = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			if seen != nil {
+				*seen = append(*seen, gogc())
+			}
+			return time.Now()
+		}
+		for i := range n {
+			writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("a%d.md", i), fmt.Sprintf("A%d\n---\n2020-01-0%d\n\nText.\n", i, i+1))
+		}
+		b, err := NewBuilder(cfg)
+		must(t, err)
+		seen = &first
+		_, err = b.First()
+		must(t, err)
+		if n := gogc(); n != before {
+			t.Errorf("GOGC %d after the first build, want %d as before", n, before)
+		}
+		writeArticle(t, cfg.ArticlesDir, "new.md", "New\n---\n2021-01-01\n\nText.\n")
+		mu.Lock()
+		seen = &again
+		mu.Unlock()
+		_, err = b.Rebuild([]string{""}) // the whole folder, as after a lost event
+		must(t, err)
+		return first, again
+	}
+	count := func(vs []uint64, v uint64) (n int) {
+		for _, x := range vs {
+			if x == v {
+				n++
+			}
+		}
+		return n
+	}
+	first, again := builds(2) // and a third in the rebuild: within roomyBuild too
+	if count(first, 200) != 2 || len(again) == 0 || count(again, 200) != 0 {
+		t.Errorf("2 files: GOGC at each page %v in the first build (want 200 for each of 2), %v in the rebuild (want %d)", first, again, before)
+	}
+	first, _ = builds(4)
+	if count(first, 200) != 0 {
+		t.Errorf("4 files, over roomyBuild: GOGC at each page %v, want %d", first, before)
 	}
 }
