@@ -298,7 +298,9 @@ func (d *disk) replace(todo []pending) []error {
 		if old := d.written[p.name]; p.file != nil && old != nil && old != p.file {
 			old.hold() // snapshots still served may need the bytes this replaces
 		}
-		if err := os.Rename(tmp, final); err != nil {
+		// Not os.Rename, which looks at final first (one more system call
+		// a page) to refuse a folder there; rename(2) refuses it too.
+		if err := unix.Rename(tmp, final); err != nil {
 			if p.file != nil {
 				p.file.hold() // its bytes may be only in the temporary file
 			}
@@ -370,11 +372,9 @@ func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, i
 // poller, which a regular file fails, and set and clear its non-blocking
 // flag on the way (five system calls of a cold build's nine a page).
 func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) {
-	if err := os.MkdirAll(filepath.Dir(d.path(name)), 0o755); err != nil {
-		return 0, err
-	}
 	var tmp uint64
 	var fd int
+	made := false // the folder, once it was missing
 	for {
 		if tmp = d.lastTmp.Add(1); tmp == 0 {
 			continue // 0 is no temporary file
@@ -385,6 +385,13 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 		})
 		if err == nil {
 			break
+		}
+		if errors.Is(err, fs.ErrNotExist) && !made { // made when first needed, not looked at for each file
+			if err := os.MkdirAll(filepath.Dir(d.path(name)), 0o755); err != nil {
+				return 0, err
+			}
+			made = true
+			continue
 		}
 		if !errors.Is(err, fs.ErrExist) { // else one of another run's, by chance
 			return 0, err
