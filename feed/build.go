@@ -40,9 +40,11 @@ type Config struct {
 	// gives memory back, and the first build runs under a memory limit
 	// (see Serve); 0 leaves the collector alone.
 	ServeGC int
-	// BuildGC is the collector's GOGC while a build reads and renders a
-	// folder from nothing, when it holds at most roomyBuild files (see
-	// refresh); 0 leaves the collector alone.
+	// BuildGC is the collector's GOGC while a build from nothing of at
+	// most roomyBuild files reads and parses them and renders their pages
+	// (the feeds and index after that are made at the GOGC before); 0
+	// leaves the collector alone. Like the two above it is a setting of
+	// the whole process: builds of several Builders at once share it.
 	BuildGC int
 }
 
@@ -269,7 +271,7 @@ func (b *Builder) refresh(rel string) error {
 		}
 	}
 	if b.cfg.BuildGC > 0 && rel == "" && len(b.lib.entries) == 0 && len(files) <= roomyBuild {
-		defer debug.SetGCPercent(debug.SetGCPercent(b.cfg.BuildGC))
+		defer raiseGC(b.cfg.BuildGC)()
 	}
 	var progress func()
 	if b.cfg.Progress && rel == "" { // only a whole-folder read takes long
@@ -279,6 +281,31 @@ func (b *Builder) refresh(rel string) error {
 	}
 	b.lib.update(rel, files, progress)
 	return nil
+}
+
+// raiseGC sets GOGC to percent until the function it gives is called; while
+// builds overlap (of several Builders), the first one's setting holds, and
+// the last to finish puts back what was there before the first.
+func raiseGC(percent int) (restore func()) {
+	raised.Lock()
+	defer raised.Unlock()
+	if raised.n == 0 {
+		raised.before = debug.SetGCPercent(percent)
+	}
+	raised.n++
+	return func() {
+		raised.Lock()
+		defer raised.Unlock()
+		if raised.n--; raised.n == 0 {
+			debug.SetGCPercent(raised.before)
+		}
+	}
+}
+
+var raised struct {
+	sync.Mutex
+	n      int // builds under raiseGC
+	before int
 }
 
 // roomyBuild is how many files a build from nothing may read with BuildGC.

@@ -627,7 +627,11 @@ func TestBuildGC(t *testing.T) {
 		mu.Lock()
 		seen = &again
 		mu.Unlock()
-		_, err = b.Rebuild([]string{""}) // the whole folder, as after a lost event
+		if n == 0 {
+			_, err = b.Rebuild([]string{"new.md"})
+		} else {
+			_, err = b.Rebuild([]string{""}) // the whole folder, as after a lost event
+		}
 		must(t, err)
 		return first, again
 	}
@@ -646,5 +650,29 @@ func TestBuildGC(t *testing.T) {
 	first, _ = builds(4)
 	if count(first, 200) != 0 {
 		t.Errorf("4 files, over roomyBuild: GOGC at each page %v, want %d", first, before)
+	}
+	// The first file of an empty folder, rebuilt by its path: not a build
+	// of the whole folder.
+	_, again = builds(0)
+	if len(again) == 0 || count(again, 200) != 0 {
+		t.Errorf("a file new in an empty folder: GOGC at each page %v, want %d", again, before)
+	}
+	// Two Builders at once: the collector is put back all the same.
+	for range 10 {
+		var wg sync.WaitGroup
+		for range 2 {
+			cfg, _ := testConfig(t, "https://example.com/")
+			cfg.BuildGC = 200
+			for i := range 3 {
+				writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("a%d.md", i), "A\n---\n2020-01-01\n\nText.\n")
+			}
+			b, err := NewBuilder(cfg)
+			must(t, err)
+			wg.Go(func() { b.First() })
+		}
+		wg.Wait()
+	}
+	if n := gogc(); n != before {
+		t.Errorf("GOGC %d after two Builders' builds at once, want %d as before", n, before)
 	}
 }
