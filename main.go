@@ -136,7 +136,9 @@ func configure(args []string) (feed.Config, error) {
 	// Measured (README, Performance): serving is fastest on one core, and a
 	// collector at GOGC=25, with memory given back after each rebuild, keeps
 	// a server of 100,000 articles near its live heap; the first build and
-	// rebuilds still use every core. Settings of the user's own win.
+	// rebuilds still use every core. A build from nothing of a folder of up
+	// to 20,000 files is 11% faster at GOGC=200. Settings of the user's own
+	// win.
 	if os.Getenv("GOMAXPROCS") == "" { // the runtime ignores an empty one too
 		cfg.ServeCores = 1
 	}

@@ -345,17 +345,13 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 		}
 	}
 	made := make([]*File, len(added))
-	failed := make([]error, len(added))
 	eachParallel(len(added), func(i int) {
 		// Made as it was read, normally; again if its temporary file went
 		// (a rebuild that failed after reading it, and a write since).
 		if made[i] = added[i].page; made[i] == nil || made[i].tempFile() != 0 && !b.disk.owns(made[i].tempFile()) {
-			made[i], failed[i] = b.makePage(added[i], before, now)
+			made[i] = b.makePage(added[i], before, now)
 		}
 	})
-	if err := errors.Join(failed...); err != nil {
-		return nil, nil, err
-	}
 	for i, a := range added {
 		f := made[i]
 		if f.adopted {
@@ -430,7 +426,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 // memory together; the article's HTML is then put away in it. On the first
 // build a page the output folder already has, byte for byte, is taken as
 // it is.
-func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, error) {
+func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) *File {
 	name := PagePath(a.Slug)
 	b.unshelve(a)
 	body := b.frame.page(a)
@@ -438,17 +434,17 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) (*File, e
 	f := newFile(name, body, old, now)
 	shelve(a, f, body)
 	if f == old {
-		return f, nil
+		return f
 	}
 	if old == nil && before == nil {
 		if b.disk.has(name, f) {
 			f.body, f.adopted = nil, true // compacted, and stored already
 			f.storedAt(b.disk, 0)
-			return f, nil
+			return f
 		}
 	}
 	b.store(f)
-	return f, nil
+	return f
 }
 
 // store writes a new file's bytes at once to a temporary file in the output
@@ -477,9 +473,7 @@ func (b *Builder) prerender(a *Article) {
 	if cur := b.Current(); cur != nil {
 		before = cur.files
 	}
-	if f, err := b.makePage(a, before, b.cfg.Now()); err == nil {
-		a.page = f
-	} // else render tries again, and reports
+	a.page = b.makePage(a, before, b.cfg.Now())
 }
 
 // diffPages compares a list made again with the pages rendered before: the
