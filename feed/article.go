@@ -113,7 +113,9 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	}
 
 	a.Path = src.Path
-	a.Title = oneLine(strings.TrimPrefix(strings.TrimLeft(h.title, " \t"), "# "))
+	// A copy: the title line is a piece of the whole file's text, which
+	// the article would otherwise keep for as long as it is listed.
+	a.Title = strings.Clone(oneLine(strings.TrimPrefix(strings.TrimLeft(h.title, " \t"), "# ")))
 	if a.Title == "" {
 		a.Title = titleFromPath(src.Path)
 		warnings = append(warnings, fmt.Sprintf("no title: using %q from the file name", a.Title))
@@ -226,24 +228,13 @@ func splitFrontMatter(lines []string) (header, error) {
 		return header{}, errors.New("front matter starts with --- but has no closing --- line")
 	}
 	var h header
-	var node yaml.Node
-	if err := yaml.Unmarshal([]byte(strings.Join(lines[1:end], "\n")), &node); err != nil {
-		return h, fmt.Errorf("front matter: %w", err)
-	}
-	if len(node.Content) > 0 {
-		if node.Content[0].Kind != yaml.MappingNode {
-			return h, errors.New("front matter is not a map of keys (title: ..., date: ...)")
+	var ok bool
+	if h.fm, ok = quickFrontMatter(lines[1:end]); !ok {
+		fm, err := yamlFrontMatter(lines[1:end])
+		if err != nil {
+			return h, err
 		}
-		if err := node.Decode(&h.fm); err != nil {
-			return h, fmt.Errorf("front matter: %w", err)
-		}
-		// YAML escapes ("\x01") can spell characters XML forbids.
-		for _, s := range []*string{&h.fm.Title, &h.fm.Date, &h.fm.Updated, &h.fm.Author, &h.fm.Summary, &h.fm.Slug, &h.fm.ID} {
-			*s = xmlSafe(*s)
-		}
-		for i, t := range h.fm.Tags {
-			h.fm.Tags[i] = xmlSafe(t)
-		}
+		h.fm = fm
 	}
 	h.title, h.date = h.fm.Title, h.fm.Date
 	h.body = strings.Join(lines[end+1:], "\n")
@@ -256,6 +247,31 @@ func splitFrontMatter(lines []string) (header, error) {
 		}
 	}
 	return h, nil
+}
+
+// yamlFrontMatter reads front matter with the YAML parser.
+func yamlFrontMatter(lines []string) (fm frontMatter, err error) {
+	var node yaml.Node
+	if err := yaml.Unmarshal([]byte(strings.Join(lines, "\n")), &node); err != nil {
+		return fm, fmt.Errorf("front matter: %w", err)
+	}
+	if len(node.Content) == 0 {
+		return fm, nil
+	}
+	if node.Content[0].Kind != yaml.MappingNode {
+		return fm, errors.New("front matter is not a map of keys (title: ..., date: ...)")
+	}
+	if err := node.Decode(&fm); err != nil {
+		return fm, fmt.Errorf("front matter: %w", err)
+	}
+	// YAML escapes ("\x01") can spell characters XML forbids.
+	for _, s := range []*string{&fm.Title, &fm.Date, &fm.Updated, &fm.Author, &fm.Summary, &fm.Slug, &fm.ID} {
+		*s = xmlSafe(*s)
+	}
+	for i, t := range fm.Tags {
+		fm.Tags[i] = xmlSafe(t)
+	}
+	return fm, nil
 }
 
 func nextNonBlank(lines []string, i int) int {
