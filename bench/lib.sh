@@ -37,11 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# corpus N SIZE DIR writes N generated articles of about SIZE bytes.
+# corpus N SIZE DIR writes N generated articles of about SIZE bytes, with
+# YAML front matter, or in the plain style with STYLE=plain.
 corpus() {
 	[ -x "$WORK/bin/corpus" ] || (cd "$REPO" && go build -o "$WORK/bin/corpus" ./bench/corpus)
 	rm -rf "$3"
-	"$WORK/bin/corpus" -n "$1" -size "$2" -dir "$3"
+	"$WORK/bin/corpus" -n "$1" -size "$2" -dir "$3" -style "${STYLE:-front}"
 }
 
 # free_port prints a loopback port nobody listens on.

@@ -9,6 +9,7 @@
 #    and how many files in out/ were rewritten.
 # The peer column is the target.
 #   bench/scale.sh            (after `go build`)
+#   STYLE=plain bench/scale.sh (articles in the plain style, not front matter)
 source "$(dirname "$0")/lib.sh"
 need curl:curl
 

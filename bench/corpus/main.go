@@ -1,6 +1,8 @@
 // Command corpus writes a folder of generated articles for the benchmarks:
 // N Markdown files of about 3 KB each, with YAML front matter (title, date)
-// that dropfeed and Hugo both read, the body made from the seed article.
+// that dropfeed and Hugo both read, or with -style plain in dropfeed's plain
+// style (a title line, "---", a date line), the body made from the seed
+// article.
 //
 //	go run ./bench/corpus -n 10000 -dir /tmp/dropfeed-bench/articles
 package main
@@ -39,7 +41,11 @@ func main() {
 	n := flag.Int("n", 10000, "number of `articles`")
 	size := flag.Int("size", 3000, "approximate `bytes` per article")
 	dir := flag.String("dir", "/tmp/dropfeed-bench/articles", "`folder` to write them to (created)")
+	style := flag.String("style", "front", "header `style`: front (YAML front matter) or plain")
 	flag.Parse()
+	if *style != "front" && *style != "plain" {
+		log.Fatalf("-style %q: want front or plain", *style)
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		log.Fatal(err)
 	}
@@ -48,7 +54,12 @@ func main() {
 	for i := range *n {
 		date := start.Add(-time.Duration(i) * 37 * time.Minute)
 		var b strings.Builder
-		fmt.Fprintf(&b, "---\ntitle: \"Article %d: no secret message from Lavrov\"\ndate: %s\n---\n\n", i, date.Format(time.RFC3339))
+		title := fmt.Sprintf("Article %d: no secret message from Lavrov", i)
+		if *style == "plain" {
+			fmt.Fprintf(&b, "%s\n---\n%s\n\n", title, date.Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(&b, "---\ntitle: %q\ndate: %s\n---\n\n", title, date.Format(time.RFC3339))
+		}
 		for j := i; b.Len() < *size-100; j++ {
 			b.WriteString(paras[j%len(paras)])
 			b.WriteString("\n\n")
