@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,43 +15,20 @@ import (
 // which then goes to the YAML parser. TestQuickFrontMatterMatchesYAML and
 // FuzzQuickFrontMatter hold what it reads to what the parser reads.
 func quickFrontMatter(lines []string) (fm frontMatter, ok bool) {
+	fields := [...]*string{&fm.Title, &fm.Date, &fm.Updated, &fm.Author, &fm.Summary, &fm.Slug, &fm.ID}
 	var seen uint
 	for _, ln := range lines {
 		if ln == "" {
 			continue
 		}
 		key, val, found := strings.Cut(ln, ":")
-		if !found || val == "" || val[0] != ' ' {
+		i := slices.Index(quickKeys[:], key)
+		if !found || val == "" || val[0] != ' ' || i < 0 || seen&(1<<i) != 0 { // YAML refuses a key twice
 			return fm, false
 		}
-		var field *string
-		var bit uint
-		switch key {
-		case "title":
-			field, bit = &fm.Title, 1
-		case "date":
-			field, bit = &fm.Date, 2
-		case "updated":
-			field, bit = &fm.Updated, 4
-		case "author":
-			field, bit = &fm.Author, 8
-		case "summary":
-			field, bit = &fm.Summary, 16
-		case "slug":
-			field, bit = &fm.Slug, 32
-		case "id":
-			field, bit = &fm.ID, 64
-		case "draft":
-			bit = 128
-		default:
-			return fm, false
-		}
-		if seen&bit != 0 {
-			return fm, false // YAML refuses a key twice
-		}
-		seen |= bit
+		seen |= 1 << i
 		val = strings.Trim(val, " ")
-		if field == nil { // draft: a plain true or false (quoted, it is text)
+		if i == len(fields) { // draft: a plain true or false (quoted, it is text)
 			switch val {
 			case "true":
 				fm.Draft = true
@@ -64,10 +42,14 @@ func quickFrontMatter(lines []string) (fm frontMatter, ok bool) {
 		if !ok {
 			return fm, false
 		}
-		*field = strings.Clone(v) // not a piece of the whole file, which an article would then keep
+		*fields[i] = strings.Clone(v) // not a piece of the whole file, which an article would then keep
 	}
 	return fm, true
 }
+
+// quickKeys are the keys quickFrontMatter reads, in the order of its
+// fields, then draft.
+var quickKeys = [...]string{"title", "date", "updated", "author", "summary", "slug", "id", "draft"}
 
 // quickScalar is the text of a value YAML reads as that same text, or
 // false: a double-quoted one without escapes or quotes inside, or a plain
