@@ -80,10 +80,12 @@ func BenchmarkRender(b *testing.B) {
 				if _, err := site.Index(list); err != nil {
 					b.Fatal(err)
 				}
+				frame, err := site.pageFrame() // once a build, as a Builder does
+				if err != nil {
+					b.Fatal(err)
+				}
 				for _, a := range list {
-					if _, err := site.Page(a); err != nil {
-						b.Fatal(err)
-					}
+					frame.page(a)
 				}
 			}
 		})

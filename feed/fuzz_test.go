@@ -83,6 +83,10 @@ func FuzzParse(f *testing.F) {
 func FuzzRender(f *testing.F) {
 	fuzzSeeds(f)
 	site := Site{BaseURL: fuzzBase, Title: "T", Description: "D", Lang: "en", Limit: 10}
+	frame, err := site.pageFrame()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, _, err := Parse(Source{Path: "a.md", Data: data, ModTime: fuzzModTime}, ParseOptions{BaseURL: fuzzBase, Loc: time.UTC})
 		if err != nil {
@@ -108,8 +112,8 @@ func FuzzRender(f *testing.F) {
 		if items, _ := v["items"].([]any); len(items) != 2 {
 			t.Fatalf("json feed has %d items, want 2", len(items))
 		}
-		if _, err := site.Page(&a); err != nil {
-			t.Fatalf("page: %v", err)
+		if page := frame.page(&a); !bytes.Contains(page, []byte(a.HTML)) {
+			t.Fatalf("the page does not hold the article's HTML:\n%s", page)
 		}
 		if _, err := site.Index(list); err != nil {
 			t.Fatalf("index: %v", err)

@@ -3,12 +3,18 @@ package feed
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"strings"
 	"time"
 )
 
-var pageTemplates = template.Must(template.New("").Parse(`
+// pageTemplates are the frames of the index and of an article's page; mark
+// stands for the index's rows and for a page's article block, which are
+// written by hand (see Index and pageFrame).
+var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"mark": func() template.HTML { return fillMark },
+}).Parse(`
 {{define "head"}}<!DOCTYPE html>
 <html{{with .Site.Lang}} lang="{{.}}"{{end}}>
 <head>
@@ -25,13 +31,13 @@ var pageTemplates = template.Must(template.New("").Parse(`
 {{define "index"}}{{template "head" .}}<header><h1>{{.Site.Title}}</h1>{{with .Site.Description}}<p>{{.}}</p>{{end}}
 <p>Subscribe: <a href="{{.Links.RSS}}">RSS</a> · <a href="{{.Links.Atom}}">Atom</a> · <a href="{{.Links.JSON}}">JSON Feed</a></p></header>
 <main><ul>
-{{.Rows}}</ul></main>
+{{mark}}</ul></main>
 </body>
 </html>
 {{end}}
 {{define "page"}}{{template "head" .}}<header><p><a href="{{.Site.BaseURL}}">{{.Site.Title}}</a></p></header>
 <main><article>
-{{.Body}}
+{{mark}}
 </article></main>
 </body>
 </html>
@@ -44,8 +50,6 @@ type pageData struct {
 	Site  Site
 	Links feedLinks
 	Title string
-	Rows  template.HTML // the index's list items
-	Body  template.HTML // a page's article block (a mark: see pageFrame)
 }
 
 func (s Site) pageData(title string) pageData {
@@ -56,15 +60,9 @@ func (s Site) pageData(title string) pageData {
 func (s Site) Index(list []*Article) ([]byte, error) {
 	// The page is rendered around a mark, then the rows are put in its
 	// place: the index of 100,000 articles is 15 MB.
-	d := s.pageData(s.Title)
-	d.Rows = rowsMark
-	frame, err := execute("index", d, 0)
+	head, tail, err := around("index", s.pageData(s.Title))
 	if err != nil {
 		return nil, err
-	}
-	head, tail, ok := bytes.Cut(frame, []byte(rowsMark))
-	if !ok {
-		return nil, errors.New("index template lost its rows") // a bug
 	}
 	r := s.rows()
 	n := len(head) + len(tail)
@@ -191,17 +189,22 @@ func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// rowsMark stands for the rows of the index; no text of the site holds it
-// (XML forbids NUL, and text is made XML-safe).
-const rowsMark = "\x00rows\x00"
+// fillMark stands for what is written by hand into a frame; no text of the
+// site holds it (XML forbids NUL, and text is made XML-safe).
+const fillMark = "\x00fill\x00"
 
-// Page renders one article's page.
-func (s Site) Page(a *Article) ([]byte, error) {
-	f, err := s.pageFrame()
-	if err != nil {
-		return nil, err
+// around renders the template name, and gives what comes before its mark
+// and after it.
+func around(name string, d pageData) (head, tail []byte, err error) {
+	var b bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&b, name, d); err != nil {
+		return nil, nil, err
 	}
-	return f.page(a), nil
+	head, tail, ok := bytes.Cut(b.Bytes(), []byte(fillMark))
+	if !ok {
+		return nil, nil, fmt.Errorf("%s template lost its mark", name) // a bug
+	}
+	return head, tail, nil
 }
 
 // pageFrame is what every page of a site shares, rendered once by the
@@ -216,18 +219,15 @@ type pageFrame struct {
 }
 
 func (s Site) pageFrame() (*pageFrame, error) {
-	d := s.pageData("")
-	d.Body = rowsMark
-	out, err := execute("page", d, 0)
+	head, tail, err := around("page", s.pageData(""))
 	if err != nil {
 		return nil, err
 	}
 	// Every text of the site is escaped, so the template's own tags are
-	// the only "<title>" and the mark the only NUL.
-	head, rest, ok1 := bytes.Cut(out, []byte("<title></title>"))
-	mid, tail, ok2 := bytes.Cut(rest, []byte(rowsMark))
-	if !ok1 || !ok2 {
-		return nil, errors.New("page template lost its title or body") // a bug
+	// the only "<title>".
+	head, mid, ok := bytes.Cut(head, []byte("<title></title>"))
+	if !ok {
+		return nil, errors.New("page template lost its title") // a bug
 	}
 	return &pageFrame{
 		head: append(head[:len(head):len(head)], "<title>"...),
@@ -273,13 +273,4 @@ func (f *pageFrame) page(a *Article) []byte {
 	b = append(b, "</p>\n"...)
 	b = append(b, a.HTML...)
 	return append(b, f.tail...)
-}
-
-func execute(name string, d pageData, size int) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(size)
-	if err := pageTemplates.ExecuteTemplate(&b, name, d); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

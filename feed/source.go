@@ -432,11 +432,12 @@ func openRegular(p string) (int, unix.Stat_t, error) {
 	if err != nil {
 		return -1, st, err
 	}
+	// Taken first: a FIFO, a folder or a device refuses a lease (EINVAL),
+	// and is then told apart by its status.
 	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_RDLCK)
-	switch {
-	case errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY):
+	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY) {
 		err = errWriting
-	default: // no lease here: read without one
+	} else { // the lease held, or none to be had here: read without one
 		err = unix.Fstat(fd, &st)
 		if err == nil && st.Mode&unix.S_IFMT != unix.S_IFREG {
 			err = errors.New("not a regular file")
