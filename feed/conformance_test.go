@@ -221,8 +221,64 @@ func TestConformance(t *testing.T) {
 	t.Run("xmllint", func(t *testing.T) { checkXMLLint(t, feeds) })
 	t.Run("feedparser", func(t *testing.T) { checkFeedparser(t, s) })
 	t.Run("gofeed", func(t *testing.T) { checkGofeed(t, s, feeds) })
+	t.Run("brotli", func(t *testing.T) { checkBrotli(t, s, feeds) })
 	// Last: it edits the articles.
 	t.Run("newsboat", func(t *testing.T) { checkNewsboat(t, s) })
+}
+
+// brotliGet fetches a URL asking for brotli only and prints the body
+// uncompressed by Google's brotli library (Debian's python3-brotli), after
+// checking that it came in brotli.
+const brotliGet = `
+import brotli, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], headers={"Accept-Encoding": "br"})
+with urllib.request.urlopen(req, timeout=10) as r:
+    coding = r.headers.get("Content-Encoding")
+    if coding != "br":
+        sys.exit("Content-Encoding: %r" % coding)
+    sys.stdout.buffer.write(brotli.decompress(r.read()))
+`
+
+// checkBrotli has two brotli decoders other than the one that encoded the
+// feeds read them: Python's binding of Google's library, and curl
+// (--compressed, which asks for "deflate, gzip, br, zstd").
+func checkBrotli(t *testing.T, s *confServer, feeds map[string][]byte) {
+	t.Run("python3-brotli", func(t *testing.T) {
+		py := python(t, "brotli", "python3-brotli")
+		for name, want := range feeds {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, py, "-c", brotliGet, s.base+name)
+			cmd.Env = loopback()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			got, err := cmd.Output()
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: %v, %d bytes, want the %d of identity\n%s", name, err, len(got), len(want), stderr.Bytes())
+			}
+		}
+	})
+	t.Run("curl", func(t *testing.T) {
+		curl, err := exec.LookPath("curl")
+		if err != nil {
+			t.Skip("curl not installed (Debian: curl)")
+		}
+		for name, want := range feeds {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out := filepath.Join(t.TempDir(), name)
+			cmd := exec.CommandContext(ctx, curl, "-sS", "--compressed", "-o", out, "-w", "%header{content-encoding}", s.base+name)
+			cmd.Env = loopback()
+			coding, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("curl %s: %v", name, err)
+			}
+			got, err := os.ReadFile(out)
+			if string(coding) != "br" || err != nil || !bytes.Equal(got, want) {
+				t.Errorf("curl --compressed %s: Content-Encoding %q, %d bytes (%v), want br and the %d of identity", name, coding, len(got), err, len(want))
+			}
+		}
+	})
 }
 
 // checkRaw looks at the bytes as served: nothing the sanitiser must remove

@@ -16,7 +16,8 @@ import (
 
 // Handler serves the current snapshot: only GET and HEAD, only the files of
 // the snapshot (never a directory listing, a dot-file or anything outside
-// it), with strong ETags, Last-Modified, conditional requests and gzip.
+// it), with strong ETags, Last-Modified, conditional requests, gzip and
+// brotli.
 //
 // The common requests (a plain or conditional GET or HEAD) for the feeds
 // and the index are answered from headers prepared once per file, without
@@ -44,9 +45,12 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			textError(ctx, "404 page not found", fasthttp.StatusNotFound)
 			return
 		}
-		rep, zipped := f.representations()
-		if zipped != nil && acceptsGzip(req.PeekAll("Accept-Encoding")) {
+		rep, zipped, br := f.representations()
+		switch chooseCoding(req.PeekAll("Accept-Encoding"), zipped != nil, br != nil) {
+		case gzipCoding:
 			rep = zipped
+		case brCoding:
+			rep = br
 		}
 		if rare(req) {
 			serveContent(ctx, f, rep)
@@ -58,7 +62,7 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			return
 		}
 		body := rep.body // nil for a compacted page
-		if body == nil && !head && !rep.gzipped && f.zipped {
+		if body == nil && !head && rep.coding == "" && f.zipped {
 			// The index of 100,000 articles is 18 MB: uncompressed as it
 			// is sent, not held whole (a Range or precondition request,
 			// answered by serveContent below, still has it whole).
@@ -85,9 +89,10 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 	}
 }
 
-// load gives the body of a representation that does not hold it.
+// load gives the body of a representation that does not hold it (only a
+// compacted file's: identity or gzip).
 func (r *representation) load(f *File) []byte {
-	if r.gzipped {
+	if r.coding == "gzip" {
 		return f.Gzip()
 	}
 	return f.Body()
@@ -249,43 +254,87 @@ func etagListMatches(list, etag string) bool {
 	}
 }
 
-// acceptsGzip reads Accept-Encoding: an explicit "gzip" decides, with
-// "gzip;q=0" a refusal; otherwise "*" does.
-func acceptsGzip(values [][]byte) bool {
-	star := false
+// coding is a content coding a response may have.
+type coding int
+
+const (
+	identityCoding coding = iota
+	gzipCoding
+	brCoding
+)
+
+// chooseCoding reads Accept-Encoding and picks, among the codings the file
+// has, the one the client weighs highest; brotli when it ties with gzip (it
+// is the smaller), identity when the client accepts neither. A coding the
+// client does not name has the weight of "*", or none when "*" is not
+// named either; q=0 refuses it. The first mention of a coding counts;
+// "x-gzip" is gzip (RFC 9110, 8.4.1.3).
+func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
+	gz, br, star := -1, -1, -1
 	for _, b := range values {
 		for v := b2s(b); v != ""; {
 			var part string
 			part, v, _ = strings.Cut(v, ",")
-			coding, params, _ := strings.Cut(part, ";")
-			coding = strings.TrimSpace(coding)
-			switch {
-			case strings.EqualFold(coding, "gzip"):
-				return !zeroQ(params)
-			case coding == "*":
-				star = !zeroQ(params)
+			name, params, _ := strings.Cut(part, ";")
+			switch name = strings.TrimSpace(name); {
+			case gz < 0 && (strings.EqualFold(name, "gzip") || strings.EqualFold(name, "x-gzip")):
+				gz = weight(params)
+			case br < 0 && strings.EqualFold(name, "br"):
+				br = weight(params)
+			case star < 0 && name == "*":
+				star = weight(params)
 			}
 		}
 	}
-	return star
+	if gz < 0 {
+		gz = star
+	}
+	if br < 0 {
+		br = star
+	}
+	switch {
+	case hasBr && br > 0 && (br >= gz || !hasGzip):
+		return brCoding
+	case hasGzip && gz > 0:
+		return gzipCoding
+	}
+	return identityCoding
 }
 
-// zeroQ reports whether coding parameters say q=0 (0, 0.0, 0.00 or 0.000).
-func zeroQ(params string) bool {
-	params = strings.TrimSpace(params)
-	if len(params) < 2 || (params[0] != 'q' && params[0] != 'Q') {
-		return false
+// weight is the q parameter of a coding, in thousandths: 1000 without
+// one. A q that is not a valid number counts as 1000, so that only a
+// clear zero (0, 0.0, 0.00 or 0.000) refuses.
+func weight(params string) int {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		key, value, ok := strings.Cut(p, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(key), "q") {
+			return qvalue(strings.TrimSpace(value))
+		}
 	}
-	q := strings.TrimSpace(params[1:])
-	q, ok := strings.CutPrefix(q, "=")
-	if !ok {
-		return false
+	return 1000
+}
+
+// qvalue reads "0", "0.5", "1.000" and the like (RFC 9110's qvalue) as
+// thousandths; anything else is 1000.
+func qvalue(s string) int {
+	if s == "" || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
+		return 1000
 	}
-	q = strings.TrimSpace(q)
-	if q == "" || q[0] != '0' {
-		return false
+	n := int(s[0]-'0') * 1000
+	if len(s) > 1 {
+		if s[1] != '.' {
+			return 1000
+		}
+		for i, scale := 2, 100; i < len(s); i, scale = i+1, scale/10 {
+			if s[i] < '0' || s[i] > '9' {
+				return 1000
+			}
+			n += int(s[i]-'0') * scale
+		}
 	}
-	return strings.Trim(q[1:], ".0") == "" && strings.Count(q, ".") <= 1
+	return min(n, 1000)
 }
 
 // NewServer is an HTTP server for h with timeouts that cut off slow or idle

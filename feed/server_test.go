@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	brrr "github.com/molecule-man/go-brrr"
 	"github.com/valyala/fasthttp"
 )
 
@@ -268,6 +269,117 @@ func TestServeCompactedPage(t *testing.T) {
 
 // Ranges and the preconditions other than If-None-Match and
 // If-Modified-Since follow http.ServeContent's rules, for each encoding.
+// Brotli is made for the feeds by the build, chosen by Accept-Encoding's
+// weights, and has its own ETag; pages, kept gzipped, have none.
+func TestServeBrotli(t *testing.T) {
+	srv, b := testServer(t)
+	f := b.Current().File(RSSFile)
+	if f.p == nil || f.p.br == nil {
+		t.Fatal("the build did not make the feed's brotli")
+	}
+	identity := f.Body()
+	resp, body := do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "gzip, deflate, br")
+	if ce := resp.Header.Get("Content-Encoding"); ce != "br" {
+		t.Fatalf("Content-Encoding %q, want br", ce)
+	}
+	if plain, err := brrr.Decompress(body); err != nil || !bytes.Equal(plain, identity) {
+		t.Errorf("brotli body does not decompress to the identity body (%v)", err)
+	}
+	if len(body) >= len(f.Gzip()) || resp.Header.Get("Content-Length") != fmt.Sprint(len(body)) {
+		t.Errorf("brotli body %d bytes (Content-Length %s), gzip %d", len(body), resp.Header.Get("Content-Length"), len(f.Gzip()))
+	}
+	if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+		t.Errorf("Vary %q", resp.Header.Get("Vary"))
+	}
+	brTag, brBody := resp.Header.Get("ETag"), body
+	if brTag == "" || brTag == f.ETag() || brTag == f.gzipETag() {
+		t.Errorf("brotli ETag %s; identity's %s, gzip's %s", brTag, f.ETag(), f.gzipETag())
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "br", "If-None-Match", brTag)
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != brTag {
+		t.Errorf("brotli If-None-Match: %d, %d bytes, ETag %s", resp.StatusCode, len(body), resp.Header.Get("ETag"))
+	}
+	resp, body = do(t, "HEAD", srv.URL+"/rss.xml", "Accept-Encoding", "br")
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Encoding") != "br" || resp.Header.Get("Content-Length") != fmt.Sprint(len(brBody)) {
+		t.Errorf("brotli HEAD: %d, %d bytes, %q, Content-Length %s", resp.StatusCode, len(body), resp.Header.Get("Content-Encoding"), resp.Header.Get("Content-Length"))
+	}
+	resp, body = do(t, "GET", srv.URL+"/rss.xml", "Range", "bytes=0-9", "Accept-Encoding", "br")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, brBody[:10]) || resp.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("brotli range: %d %x %q, want 206 %x br", resp.StatusCode, body, resp.Header.Get("Content-Encoding"), brBody[:10])
+	}
+	for _, c := range []struct{ path, accept, want string }{
+		{"/rss.xml", "br;q=0.5, gzip", "gzip"},
+		{"/rss.xml", "br;q=0, gzip", "gzip"},
+		{"/rss.xml", "br;q=0", ""},
+		{"/rss.xml", "*", "br"},
+		{"/articles/seed.html", "gzip, deflate, br", "gzip"}, // a page: held gzipped
+		{"/articles/seed.html", "br", ""},
+	} {
+		resp, _ := do(t, "GET", srv.URL+c.path, "Accept-Encoding", c.accept)
+		if got := resp.Header.Get("Content-Encoding"); resp.StatusCode != 200 || got != c.want {
+			t.Errorf("%s with Accept-Encoding %q: %d %q, want 200 %q", c.path, c.accept, resp.StatusCode, got, c.want)
+		}
+	}
+}
+
+func TestChooseCoding(t *testing.T) {
+	const none, gz, br = identityCoding, gzipCoding, brCoding
+	for _, c := range []struct {
+		accept         []string
+		hasGzip, hasBr bool
+		want           coding
+	}{
+		{nil, true, true, none},
+		{[]string{""}, true, true, none},
+		{[]string{"gzip"}, true, true, gz},
+		{[]string{"br"}, true, true, br},
+		{[]string{"gzip, deflate, br"}, true, true, br}, // equal weights: the smaller
+		{[]string{"deflate, gzip, br, zstd"}, true, true, br},
+		{[]string{"gzip, br;q=0.5"}, true, true, gz},
+		{[]string{"br;q=0.9, gzip;q=0.8"}, true, true, br},
+		{[]string{"br;q=0.001, gzip;q=0.002"}, true, true, gz},
+		{[]string{"br;q=0, gzip"}, true, true, gz},
+		{[]string{"br;q=0.0, gzip;q=0.000"}, true, true, none},
+		{[]string{"*"}, true, true, br},
+		{[]string{"*;q=0.5, gzip"}, true, true, gz},
+		{[]string{"*;q=0"}, true, true, none},
+		{[]string{"gzip;q=0, *"}, true, true, br},
+		{[]string{"gzip;q=0, *"}, true, false, none},
+		{[]string{"BR"}, true, true, br},
+		{[]string{" br ; q = 1.0 , gzip;q=0.9"}, true, true, br},
+		{[]string{"br;q=abc, gzip"}, true, true, br}, // not a number: not a refusal
+		{[]string{"br;level=5;q=0, gzip"}, true, true, gz},
+		{[]string{"gzip;q=0.5", "br;q=0.4"}, true, true, gz}, // two header lines
+		{[]string{"br;q=0, br"}, true, true, none},           // the first mention counts
+		{[]string{"identity"}, true, true, none},
+		{[]string{"x-gzip"}, true, true, gz},
+		{[]string{"br, gzip"}, true, false, gz},
+		{[]string{"br"}, true, false, none},
+		{[]string{"gzip"}, false, true, none},
+		{[]string{"gzip, br;q=0.1"}, false, true, br},
+		{[]string{"br, gzip"}, false, false, none},
+	} {
+		var values [][]byte
+		for _, v := range c.accept {
+			values = append(values, []byte(v))
+		}
+		if got := chooseCoding(values, c.hasGzip, c.hasBr); got != c.want {
+			t.Errorf("%q (gzip %v, brotli %v): %d, want %d", c.accept, c.hasGzip, c.hasBr, got, c.want)
+		}
+	}
+}
+
+func TestQValue(t *testing.T) {
+	for in, want := range map[string]int{
+		"0": 0, "0.": 0, "0.000": 0, "0.5": 500, "0.25": 250, "0.125": 125, "1": 1000, "1.000": 1000,
+		"": 1000, "0.0001": 1000, "2": 1000, "0.5x": 1000, "-0": 1000, "0,5": 1000, "1.5": 1000,
+	} {
+		if got := qvalue(in); got != want {
+			t.Errorf("qvalue(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
 func TestServeRangeAndPreconditions(t *testing.T) {
 	srv, b := testServer(t)
 	f := b.Current().File(RSSFile)
