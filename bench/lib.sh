@@ -13,12 +13,16 @@ export GOFLAGS=${GOFLAGS:-}
 
 [ -x "$BIN" ] || { echo "bench: $BIN missing: run 'go build' in $REPO first (or set DROPFEED)" >&2; exit 2; }
 
-# need installs the Debian packages whose commands are missing.
-# Usage: need command:package ...
+# need installs the Debian packages whose commands (or, for an absolute
+# path, files) are missing.
+# Usage: need command:package ... or need /path/to/file:package ...
 need() {
 	local want=() pair
 	for pair in "$@"; do
-		command -v "${pair%%:*}" >/dev/null 2>&1 || want+=("${pair#*:}")
+		case ${pair%%:*} in
+		/*) [ -e "${pair%%:*}" ] || want+=("${pair#*:}") ;;
+		*) command -v "${pair%%:*}" >/dev/null 2>&1 || want+=("${pair#*:}") ;;
+		esac
 	done
 	[ ${#want[@]} -eq 0 ] && return
 	echo "bench: installing ${want[*]}" >&2

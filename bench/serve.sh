@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Target 1: requests/s for GET /rss.xml (about 60 KB, 50 entries with full
 # content) from dropfeed's memory and from nginx's disk, side by side on
-# loopback, with wrk: gzip accepted, identity, and If-None-Match → 304.
+# loopback, with wrk: gzip accepted, identity, and If-None-Match → 304;
+# then brotli (not a target), nginx sending the same bytes as dropfeed.
 # Each case runs ROUNDS times per server, alternating, DURATION each; the
 # median counts.
 # With PIN=1 both servers run on CPU 0 and wrk on CPU 1 (taskset): where
@@ -11,7 +12,8 @@
 #   ROUNDS=5 DURATION=5s CONNS=64 GOMAXPROCS=2 bench/serve.sh
 #   PIN=1 bench/serve.sh
 source "$(dirname "$0")/lib.sh"
-need wrk:wrk nginx:nginx-light curl:curl
+BROTLI=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
+need wrk:wrk nginx:nginx-light curl:curl "$BROTLI:libnginx-mod-http-brotli-static"
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-3s}
@@ -28,7 +30,7 @@ corpus 50 600 "$dir/articles" 2>/dev/null
 gzip -9 -k -f "$dir/out/rss.xml"
 
 mkdir -p "$dir/nginx"
-sed -e "s|@ROOT@|$dir/out|; s|@PORT@|${PEER#*:}|; s|@TMP@|$dir/nginx|g" "$REPO/bench/nginx.conf" >"$dir/nginx/nginx.conf"
+sed -e "s|@ROOT@|$dir/out|; s|@PORT@|${PEER#*:}|; s|@TMP@|$dir/nginx|g; s|@BROTLI@|$BROTLI|" "$REPO/bench/nginx.conf" >"$dir/nginx/nginx.conf"
 "${server[@]}" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" &
 peer_pid=$!
 PIDS+=($peer_pid)
@@ -38,10 +40,16 @@ ours_pid=$!
 PIDS+=($ours_pid)
 wait_http "http://$OURS/rss.xml" $ours_pid
 
+curl -fsS -H 'Accept-Encoding: br' -o "$dir/out/rss.xml.br" "http://$OURS/rss.xml"
 size=$(curl -fsS "http://$OURS/rss.xml" | wc -c)
 echo "rss.xml: $size bytes; wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS; GOMAXPROCS=${GOMAXPROCS:-"default (dropfeed: 1 while serving)"}${PIN:+; servers on CPU 0, wrk on CPU 1}"
 
 etag() { curl -fsS -o /dev/null -D - "http://$1/rss.xml" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
+# coding ADDR HEADER is the Content-Encoding of /rss.xml asked for with HEADER.
+coding() { curl -fsS -o /dev/null -D - -H "$2" "http://$1/rss.xml" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding" {print $2}'; }
+for addr in "$OURS" "$PEER"; do
+	[ "$(coding "$addr" 'Accept-Encoding: br')" = br ] || { echo "bench: $addr does not send brotli" >&2; exit 1; }
+done
 # ticks PID... is the CPU time (user + system, in clock ticks) of the
 # processes and their children, nginx's workers included.
 ticks() {
@@ -75,3 +83,4 @@ run() { # name header-for-ours header-for-peer
 run "GET /rss.xml gzip" "Accept-Encoding: gzip" "Accept-Encoding: gzip"
 run "GET /rss.xml identity" "" ""
 run "GET /rss.xml If-None-Match 304" "If-None-Match: $(etag "$OURS")" "If-None-Match: $(etag "$PEER")"
+run "GET /rss.xml brotli" "Accept-Encoding: br" "Accept-Encoding: br"

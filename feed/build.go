@@ -381,13 +381,11 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var feeds []*File
 	for name, body := range map[string][]byte{RSSFile: rss, AtomFile: atom, JSONFile: jsonFeed} {
 		f := b.newFile(name, body, before.get(name), now)
-		feeds = append(feeds, f)
+		f.Gzip() // feeds are what readers poll: compress once, now
 		changes[name] = f
 	}
-	prepareAll(feeds) // feeds are what readers poll: compressed once, now
 	// The index changes only when a line of it does: not for an edit of
 	// an article's body, the most common rebuild.
 	if index := before.get(IndexFile); index == nil || l.remade || !b.cfg.sameRows(added, removed) {

@@ -45,12 +45,17 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			textError(ctx, "404 page not found", fasthttp.StatusNotFound)
 			return
 		}
-		rep, zipped, br := f.representations()
-		switch chooseCoding(req.PeekAll("Accept-Encoding"), zipped != nil, br != nil) {
+		rep, zipped := f.representations()
+		accept := req.PeekAll("Accept-Encoding")
+		switch chooseCoding(accept, zipped != nil, f.mayBrotli()) {
 		case gzipCoding:
 			rep = zipped
 		case brCoding:
-			rep = br
+			if br := f.brotli(); br != nil {
+				rep = br
+			} else if chooseCoding(accept, true, false) == gzipCoding {
+				rep = zipped // brotli did not pay
+			}
 		}
 		if rare(req) {
 			serveContent(ctx, f, rep)

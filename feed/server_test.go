@@ -269,19 +269,21 @@ func TestServeCompactedPage(t *testing.T) {
 
 // Ranges and the preconditions other than If-None-Match and
 // If-Modified-Since follow http.ServeContent's rules, for each encoding.
-// Brotli is made for the feeds by the build, chosen by Accept-Encoding's
-// weights, and has its own ETag; pages, kept gzipped, have none.
+// Brotli is made for a file held in memory when a client first asks for
+// it, once, chosen by Accept-Encoding's weights, and has its own ETag;
+// pages, kept gzipped, have none.
 func TestServeBrotli(t *testing.T) {
 	srv, b := testServer(t)
 	f := b.Current().File(RSSFile)
-	if f.p == nil || f.p.br == nil {
-		t.Fatal("the build did not make the feed's brotli")
+	if f.p == nil || f.p.br != nil {
+		t.Fatal("the feed is not prepared, or has its brotli before anyone asked")
 	}
 	identity := f.Body()
 	resp, body := do(t, "GET", srv.URL+"/rss.xml", "Accept-Encoding", "gzip, deflate, br")
 	if ce := resp.Header.Get("Content-Encoding"); ce != "br" {
 		t.Fatalf("Content-Encoding %q, want br", ce)
 	}
+	made := f.p.br
 	if plain, err := brrr.Decompress(body); err != nil || !bytes.Equal(plain, identity) {
 		t.Errorf("brotli body does not decompress to the identity body (%v)", err)
 	}
@@ -307,6 +309,9 @@ func TestServeBrotli(t *testing.T) {
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, brBody[:10]) || resp.Header.Get("Content-Encoding") != "br" {
 		t.Errorf("brotli range: %d %x %q, want 206 %x br", resp.StatusCode, body, resp.Header.Get("Content-Encoding"), brBody[:10])
 	}
+	if !bytes.Equal(f.p.br, made) || &f.p.br[0] != &made[0] {
+		t.Error("brotli made again for a later request")
+	}
 	for _, c := range []struct{ path, accept, want string }{
 		{"/rss.xml", "br;q=0.5, gzip", "gzip"},
 		{"/rss.xml", "br;q=0, gzip", "gzip"},
@@ -319,6 +324,41 @@ func TestServeBrotli(t *testing.T) {
 		if got := resp.Header.Get("Content-Encoding"); resp.StatusCode != 200 || got != c.want {
 			t.Errorf("%s with Accept-Encoding %q: %d %q, want 200 %q", c.path, c.accept, resp.StatusCode, got, c.want)
 		}
+	}
+}
+
+// Clients that ask for brotli at once, before it is made, all have the
+// same bytes (under -race: made once, safely).
+func TestServeBrotliAtOnce(t *testing.T) {
+	srv, b := testServer(t)
+	identity := b.Current().File(AtomFile).Body()
+	bodies := make([][]byte, 8)
+	errs := make([]error, len(bodies))
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", srv.URL+"/atom.xml", nil)
+			req.Header.Set("Accept-Encoding", "br")
+			resp, err := client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			bodies[i], errs[i] = io.ReadAll(resp.Body)
+			if ce := resp.Header.Get("Content-Encoding"); errs[i] == nil && ce != "br" {
+				errs[i] = fmt.Errorf("Content-Encoding %q", ce)
+			}
+		})
+	}
+	wg.Wait()
+	for i, body := range bodies {
+		if errs[i] != nil || !bytes.Equal(body, bodies[0]) {
+			t.Fatalf("client %d: %v, or other bytes than client 0's", i, errs[i])
+		}
+	}
+	if plain, err := brrr.Decompress(bodies[0]); err != nil || !bytes.Equal(plain, identity) {
+		t.Errorf("brotli body does not decompress to the identity body (%v)", err)
 	}
 }
 

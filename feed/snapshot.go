@@ -139,11 +139,14 @@ type File struct {
 // prepared is what serving a file that is not compacted needs, made once.
 type prepared struct {
 	gzip []byte // nil when compressing does not pay
-	br   []byte // brotli: nil when it is no smaller than gzip
-	// The identity, gzip and brotli representations, with their response
-	// headers made once, so that serving a file allocates nothing of its
-	// own.
-	plain, zipped, brotli representation
+	// The identity and gzip representations, with their response headers
+	// made once, so that serving a file allocates nothing of its own.
+	plain, zipped representation
+
+	// Brotli, made when a client first asks for it (see File.brotli).
+	brOnce sync.Once
+	br     []byte // nil when it is no smaller than gzip
+	brotli representation
 }
 
 // representation is one encoding of a file as the handler sends it.
@@ -461,28 +464,47 @@ func (f *File) Gzip() []byte {
 func (f *File) gzipETag() string { return f.etag("-gz") }
 func (f *File) brETag() string   { return f.etag("-br") }
 
-// representations are the identity, gzip and brotli encodings of the file,
-// the last two nil when compressing does not pay. A compacted file has no
-// brotli one, and its others are made for each request, without their
-// bodies (Body and Gzip give them; the length of its gzip encoding is
-// known only then): 100,000 pages asked for once each must not each keep
-// their headers.
-func (f *File) representations() (plain, zipped, brotli *representation) {
+// representations are the identity and gzip encodings of the file, the
+// second nil when compressing does not pay. A compacted file's are made for
+// each request, without their bodies (Body and Gzip give them; the length
+// of its gzip encoding is known only then): 100,000 pages asked for once
+// each must not each keep their headers.
+func (f *File) representations() (plain, zipped *representation) {
 	if f.compacted() {
 		lastMod := f.ModTime().Format(http.TimeFormat)
 		p := f.representation(nil, f.Size, f.ETag(), "", lastMod)
 		z := f.representation(nil, -1, f.gzipETag(), "gzip", lastMod)
-		return &p, &z, nil
+		return &p, &z
 	}
 	f.prepare()
-	plain = &f.p.plain
 	if f.p.gzip != nil {
-		zipped = &f.p.zipped
+		return &f.p.plain, &f.p.zipped
 	}
-	if f.p.br != nil {
-		brotli = &f.p.brotli
+	return &f.p.plain, nil
+}
+
+// mayBrotli reports whether the file may have a brotli representation: one
+// held in memory that gzip makes smaller (never a compacted file, kept
+// gzipped). Only after representations.
+func (f *File) mayBrotli() bool { return f.p != nil && f.p.gzip != nil }
+
+// brotli is the brotli representation of a file that mayBrotli, made the
+// first time a client asks for it, then kept with the file; nil when it is
+// no smaller than gzip. Not made with the build: with the collector's
+// work and a cold encoder (its tables go back to the system between
+// rebuilds) it added 19 ms to every rebuild of 10,000 articles
+// (bench/latency.sh), where the first client to ask now waits a few.
+func (f *File) brotli() *representation {
+	p := f.p
+	p.brOnce.Do(func() {
+		if p.br = brotliCompress(f.body, len(p.gzip)); p.br != nil {
+			p.brotli = f.representation(p.br, len(p.br), f.brETag(), "br", f.ModTime().Format(http.TimeFormat))
+		}
+	})
+	if p.br == nil {
+		return nil
 	}
-	return plain, zipped, brotli
+	return &p.brotli
 }
 
 // brotliQuality and brotliWindow are how brotli compresses: quality 6
@@ -508,30 +530,13 @@ func (f *File) prepare() {
 			level = gzip.DefaultCompression
 		}
 		p := &prepared{gzip: compress(f.body, level)}
-		if p.gzip != nil {
-			p.br = brotliCompress(f.body, len(p.gzip))
-		}
 		lastMod := f.ModTime().Format(http.TimeFormat)
 		p.plain = f.representation(f.body, f.Size, f.ETag(), "", lastMod)
 		if p.gzip != nil {
 			p.zipped = f.representation(p.gzip, len(p.gzip), f.gzipETag(), "gzip", lastMod)
 		}
-		if p.br != nil {
-			p.brotli = f.representation(p.br, len(p.br), f.brETag(), "br", lastMod)
-		}
 		f.p = p
 	})
-}
-
-// prepareAll prepares files side by side: each one's compression takes a
-// core for a few milliseconds, in the time before a rebuild goes live.
-func prepareAll(files []*File) {
-	var wg sync.WaitGroup
-	for _, f := range files[1:] {
-		wg.Go(f.prepare)
-	}
-	files[0].prepare()
-	wg.Wait()
 }
 
 // brotliCompress is body in brotli, nil unless that is shorter than under
