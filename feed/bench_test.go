@@ -149,21 +149,22 @@ func benchRSS(tb testing.TB) (*File, fasthttp.RequestHandler) {
 }
 
 // serveCases are the three requests of the serving target, and brotli.
-func serveCases(f *File) []struct {
+func serveCases(f *File) []serveCase {
+	return []serveCase{
+		{"identity", nil, 200, ""},
+		{"gzip", []string{"Accept-Encoding", "gzip, deflate"}, 200, "gzip"},
+		{"304", []string{"If-None-Match", f.ETag()}, 304, ""},
+		{"br", []string{"Accept-Encoding", "gzip, deflate, br"}, 200, "br"},
+	}
+}
+
+// serveCase is a request to /rss.xml, and the status and Content-Encoding
+// of its answer.
+type serveCase struct {
 	name   string
 	header []string
 	code   int
-} {
-	return []struct {
-		name   string
-		header []string
-		code   int
-	}{
-		{"identity", nil, 200},
-		{"gzip", []string{"Accept-Encoding", "gzip, deflate"}, 200},
-		{"304", []string{"If-None-Match", f.ETag()}, 304},
-		{"br", []string{"Accept-Encoding", "gzip, deflate, br"}, 200},
-	}
+	coding string
 }
 
 // requestCtx is a GET of path with the given header pairs, as fasthttp's

@@ -53,7 +53,7 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 		case brCoding:
 			if br := f.brotli(); br != nil {
 				rep = br
-			} else if chooseCoding(accept, true, false) == gzipCoding {
+			} else if zipped != nil && chooseCoding(accept, true, false) == gzipCoding {
 				rep = zipped // brotli did not pay
 			}
 		}
@@ -270,12 +270,14 @@ const (
 
 // chooseCoding reads Accept-Encoding and picks, among the codings the file
 // has, the one the client weighs highest; brotli when it ties with gzip (it
-// is the smaller), identity when the client accepts neither. A coding the
-// client does not name has the weight of "*", or none when "*" is not
-// named either; q=0 refuses it. The first mention of a coding counts;
-// "x-gzip" is gzip (RFC 9110, 8.4.1.3).
+// is the smaller), identity when the client accepts neither, or names
+// identity with a higher weight. A coding the client does not name has the
+// weight of "*", or none when "*" is not named either; q=0 refuses it.
+// Identity is never refused: it is what the handler has when nothing else
+// is accepted. The first mention of a coding counts; "x-gzip" is gzip (RFC
+// 9110, 8.4.1.3).
 func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
-	gz, br, star := -1, -1, -1
+	gz, br, star, id := -1, -1, -1, -1
 	for _, b := range values {
 		for v := b2s(b); v != ""; {
 			var part string
@@ -288,6 +290,8 @@ func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
 				br = weight(params)
 			case star < 0 && name == "*":
 				star = weight(params)
+			case id < 0 && strings.EqualFold(name, "identity"):
+				id = weight(params)
 			}
 		}
 	}
@@ -298,9 +302,9 @@ func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
 		br = star
 	}
 	switch {
-	case hasBr && br > 0 && (br >= gz || !hasGzip):
+	case hasBr && br > 0 && br >= id && (br >= gz || !hasGzip):
 		return brCoding
-	case hasGzip && gz > 0:
+	case hasGzip && gz > 0 && gz >= id:
 		return gzipCoding
 	}
 	return identityCoding

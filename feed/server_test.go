@@ -267,8 +267,6 @@ func TestServeCompactedPage(t *testing.T) {
 	}
 }
 
-// Ranges and the preconditions other than If-None-Match and
-// If-Modified-Since follow http.ServeContent's rules, for each encoding.
 // Brotli is made for a file held in memory when a client first asks for
 // it, once, chosen by Accept-Encoding's weights, and has its own ETag;
 // pages, kept gzipped, have none.
@@ -294,6 +292,9 @@ func TestServeBrotli(t *testing.T) {
 		t.Errorf("Vary %q", resp.Header.Get("Vary"))
 	}
 	brTag, brBody := resp.Header.Get("ETag"), body
+	if lm := resp.Header.Get("Last-Modified"); lm != f.ModTime().Format(http.TimeFormat) {
+		t.Errorf("brotli Last-Modified %q, want the file's %s", lm, f.ModTime().Format(http.TimeFormat))
+	}
 	if brTag == "" || brTag == f.ETag() || brTag == f.gzipETag() {
 		t.Errorf("brotli ETag %s; identity's %s, gzip's %s", brTag, f.ETag(), f.gzipETag())
 	}
@@ -317,12 +318,37 @@ func TestServeBrotli(t *testing.T) {
 		{"/rss.xml", "br;q=0, gzip", "gzip"},
 		{"/rss.xml", "br;q=0", ""},
 		{"/rss.xml", "*", "br"},
+		{"/rss.xml", "identity;q=1, br;q=0.5", ""},
 		{"/articles/seed.html", "gzip, deflate, br", "gzip"}, // a page: held gzipped
 		{"/articles/seed.html", "br", ""},
 	} {
 		resp, _ := do(t, "GET", srv.URL+c.path, "Accept-Encoding", c.accept)
 		if got := resp.Header.Get("Content-Encoding"); resp.StatusCode != 200 || got != c.want {
 			t.Errorf("%s with Accept-Encoding %q: %d %q, want 200 %q", c.path, c.accept, resp.StatusCode, got, c.want)
+		}
+	}
+}
+
+// A file whose brotli is no smaller than its gzip is sent as if it had
+// none: gzip where the client takes it, else identity.
+func TestServeBrotliThatDidNotPay(t *testing.T) {
+	f := newFile(RSSFile, bytes.Repeat([]byte("<item>same</item>\n"), 200), nil, time.Now())
+	f.prepare()
+	f.p.brOnce.Do(func() {}) // as when brotli came out no smaller
+	h := Handler(func() *Snapshot { return &Snapshot{files: (*fileSet)(nil).with(map[string]*File{RSSFile: f})} })
+	for accept, want := range map[string]string{
+		"br": "", "br, gzip": "gzip", "br;q=1, gzip;q=0.5": "gzip", "*": "gzip",
+		"br, gzip;q=0": "", "gzip;q=0, *": "",
+	} {
+		ctx := requestCtx("/rss.xml", "Accept-Encoding", accept)
+		h(ctx)
+		got := string(ctx.Response.Header.Peek("Content-Encoding"))
+		body := ctx.Response.Body()
+		if got == "gzip" {
+			body = uncompress(body)
+		}
+		if ctx.Response.StatusCode() != 200 || got != want || !bytes.Equal(body, f.Body()) {
+			t.Errorf("Accept-Encoding %q: %d %q, want 200 %q with the file's bytes", accept, ctx.Response.StatusCode(), got, want)
 		}
 	}
 }
@@ -391,6 +417,13 @@ func TestChooseCoding(t *testing.T) {
 		{[]string{"br;level=5;q=0, gzip"}, true, true, gz},
 		{[]string{"gzip;q=0.5", "br;q=0.4"}, true, true, gz}, // two header lines
 		{[]string{"br;q=0, br"}, true, true, none},           // the first mention counts
+		{[]string{"gzip;q=0, gzip"}, true, false, none},
+		{[]string{"*;q=0, *", "gzip;q=0"}, true, true, none},
+		{[]string{"identity;q=1, br;q=0.5, gzip;q=0.4"}, true, true, none}, // identity weighed higher
+		{[]string{"identity;q=0.5, br;q=0.5"}, true, true, br},             // a tie: the smaller
+		{[]string{"identity;q=0.4, gzip;q=0.5"}, true, true, gz},
+		{[]string{"*;q=0.9, br;q=0.5"}, true, true, gz}, // gzip by *, above br
+		{[]string{"br;q=0.8, *;q=0.9"}, true, false, gz},
 		{[]string{"identity"}, true, true, none},
 		{[]string{"x-gzip"}, true, true, gz},
 		{[]string{"br, gzip"}, true, false, gz},
@@ -420,6 +453,8 @@ func TestQValue(t *testing.T) {
 	}
 }
 
+// Ranges and the preconditions other than If-None-Match and
+// If-Modified-Since follow http.ServeContent's rules, for each encoding.
 func TestServeRangeAndPreconditions(t *testing.T) {
 	srv, b := testServer(t)
 	f := b.Current().File(RSSFile)
@@ -475,8 +510,9 @@ func TestServeAllocs(t *testing.T) {
 				ctx.Response.Reset()
 				h(ctx)
 			})
-			if allocs != 0 || ctx.Response.StatusCode() != c.code {
-				t.Errorf("%s %s: %v allocations, status %d; want none, %d", method, c.name, allocs, ctx.Response.StatusCode(), c.code)
+			coding := string(ctx.Response.Header.Peek("Content-Encoding"))
+			if allocs != 0 || ctx.Response.StatusCode() != c.code || coding != c.coding {
+				t.Errorf("%s %s: %v allocations, status %d, %q; want none, %d, %q", method, c.name, allocs, ctx.Response.StatusCode(), coding, c.code, c.coding)
 			}
 		}
 	}
