@@ -511,11 +511,11 @@ func (f *File) brotli() *representation {
 }
 
 // brotliQuality and brotliWindow are how brotli compresses: quality 6
-// with a window of 64 KB (2^16). On a feed of 200 KB that takes 0.5 ms
-// once the encoder is warm and 2 MB of memory, for bytes within 1% of the
+// with a window of 64 KB (2^16). On a feed of 200 KB that takes about 1 ms
+// with a warm encoder, 3-4 ms with a cold one (as after the collections
+// between rebuilds), and 2 MB of memory, for bytes within 1% of the
 // default window's (4 MB, which costs 11 MB and 30 ms to set up). Quality
-// 9 gives 1% fewer bytes for 33 MB; 11 takes 35 ms a feed, on every
-// rebuild, for 10% fewer.
+// 9 gives 1% fewer bytes for 33 MB; 11 takes 35 ms a feed for 10% fewer.
 const (
 	brotliQuality = 6
 	brotliWindow  = 16
