@@ -113,9 +113,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 	}
 
 	a.Path = src.Path
-	// A copy: the title line is a piece of the whole file's text, which
-	// the article would otherwise keep for as long as it is listed.
-	a.Title = strings.Clone(oneLine(strings.TrimPrefix(strings.TrimLeft(h.title, " \t"), "# ")))
+	a.Title = oneLine(strings.TrimPrefix(strings.TrimLeft(h.title, " \t"), "# "))
 	if a.Title == "" {
 		a.Title = titleFromPath(src.Path)
 		warnings = append(warnings, fmt.Sprintf("no title: using %q from the file name", a.Title))
@@ -175,7 +173,7 @@ func Parse(src Source, opt ParseOptions) (a Article, warnings []string, err erro
 
 // header is an article file split into its parts.
 type header struct {
-	title, date, body string
+	title, date, body string // title: never a piece of the file's text (see splitHeader)
 	fm                frontMatter
 	at                time.Time // date, when dated: read already
 	dated             bool
@@ -190,7 +188,10 @@ func splitHeader(text string, loc *time.Location) (header, error) {
 	if strings.TrimSpace(lines[first]) == "---" {
 		return splitFrontMatter(lines[first:])
 	}
-	h := header{title: lines[first]}
+	// The title line is copied, here and below: a piece of the file's
+	// text would keep all of it for as long as the article is listed.
+	// Front matter gives copies already.
+	h := header{title: strings.Clone(lines[first])}
 	sep := nextNonBlank(lines, first+1)
 	if sep == len(lines) || strings.TrimSpace(lines[sep]) != "---" {
 		// Neither style: the title line, then the body.
@@ -242,7 +243,7 @@ func splitFrontMatter(lines []string) (header, error) {
 		// A front matter without a title: a "# Title" line may start the body.
 		rest := lines[end+1:]
 		if i := nextNonBlank(rest, 0); i < len(rest) && strings.HasPrefix(rest[i], "# ") {
-			h.title = rest[i]
+			h.title = strings.Clone(rest[i])
 			h.body = strings.Join(rest[i+1:], "\n")
 		}
 	}

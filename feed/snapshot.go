@@ -494,9 +494,9 @@ func (f *File) mayBrotli() bool { return f.p != nil && f.p.gzip != nil }
 // work and a cold encoder (its tables go back to the system between
 // rebuilds) it added 19 ms to every rebuild of 10,000 articles
 // (bench/latency.sh). The first client to ask (and any asking meanwhile)
-// waits instead: 3.5-8 ms for a feed of 200 KB, 16-22 ms for the index of
-// 10,000 articles (1.7 MB; gzip's default level takes 11 ms there), once
-// per version of the file.
+// waits instead: 3.5-8 ms for a feed of 200 KB, and 19-26 ms of
+// compressing for the index of 10,000 articles (1.7 MB; gzip's default
+// level takes 11 ms there), once per version of the file.
 func (f *File) brotli() *representation {
 	p := f.p
 	p.brOnce.Do(func() {
@@ -515,7 +515,8 @@ func (f *File) brotli() *representation {
 // with a warm encoder, 3-4 ms with a cold one (as after the collections
 // between rebuilds), and 2 MB of memory, for bytes within 1% of the
 // default window's (4 MB, which costs 11 MB and 30 ms to set up). Quality
-// 9 gives 1% fewer bytes for 33 MB; 11 takes 35 ms a feed for 10% fewer.
+// 9 gives 1-2% fewer bytes for 33 MB; 11 takes 35-42 ms a feed for 12-13%
+// fewer.
 const (
 	brotliQuality = 6
 	brotliWindow  = 16
