@@ -110,12 +110,20 @@ func (r rowMaker) append(b []byte, a *Article) []byte {
 	}
 	b = append(b, `">`...)
 	b = appendEscaped(b, a.Title, &templateEscapes)
-	b = append(b, `</a> <time datetime="`...)
+	b = appendTime(append(b, "</a> "...), a.Published)
+	return append(b, "</li>\n"...)
+}
+
+// appendTime writes the date of the index's lines and of a page:
+//
+//	<time datetime="RFC 3339">2 January 2006</time>
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, `<time datetime="`...)
 	var iso [64]byte
-	b = appendEscaped(b, a.Published.AppendFormat(iso[:0], time.RFC3339), &templateEscapes)
+	b = appendEscaped(b, t.AppendFormat(iso[:0], time.RFC3339), &templateEscapes)
 	b = append(b, `">`...)
-	b = a.Published.AppendFormat(b, "2 January 2006")
-	return append(b, "</time></li>\n"...)
+	b = t.AppendFormat(b, "2 January 2006")
+	return append(b, "</time>"...)
 }
 
 // sameRows reports whether the index keeps every line where it was when
@@ -257,12 +265,7 @@ func (f *pageFrame) page(a *Article) []byte {
 	b = append(b, f.mid...)
 	b = append(b, "<h1>"...)
 	b = appendEscaped(b, a.Title, &templateEscapes)
-	b = append(b, "</h1>\n<p><time datetime=\""...)
-	var iso [64]byte
-	b = appendEscaped(b, a.Published.AppendFormat(iso[:0], time.RFC3339), &templateEscapes)
-	b = append(b, `">`...)
-	b = a.Published.AppendFormat(b, "2 January 2006")
-	b = append(b, "</time>"...)
+	b = appendTime(append(b, "</h1>\n<p>"...), a.Published)
 	if a.Author != "" {
 		b = appendEscaped(append(b, " · "...), a.Author, &templateEscapes)
 	}
