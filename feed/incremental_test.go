@@ -2,6 +2,9 @@ package feed
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -249,6 +252,56 @@ func TestStateJournal(t *testing.T) {
 	l = lines()
 	if len(l) != 19 || !slices.IsSorted(l) {
 		t.Errorf("after a restart: %d lines (want 19), sorted %v", len(l), slices.IsSorted(l))
+	}
+}
+
+// TestStateFileHashes: a state file written when its lines had the whole
+// SHA-256 of each file is read as well as one with the start of it that
+// the records keep now: the files whose bytes it names keep its "updated"
+// date (to the nanosecond), and a file whose bytes changed gets a later one.
+func TestStateFileHashes(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	texts := map[string]string{
+		"whole.md":   "Whole\n---\n2020-01-01\n\nBody.\n",
+		"start.md":   "Start\n---\n2020-01-02\n\nBody.\n",
+		"changed.md": "Changed\n---\n2020-01-03\n\nBody.\n",
+	}
+	for name, text := range texts {
+		writeArticle(t, cfg.ArticlesDir, name, text)
+	}
+	mod := time.Date(2024, 6, 1, 9, 30, 0, 0, time.UTC)
+	must(t, os.Chtimes(filepath.Join(cfg.ArticlesDir, "changed.md"), mod, mod))
+	hexOf := func(text string) string {
+		sum := sha256.Sum256([]byte(text))
+		return hex.EncodeToString(sum[:])
+	}
+	stamped := time.Date(2024, 5, 1, 10, 0, 0, 123456789, time.UTC)
+	state := fmt.Sprintf(`{"path":"whole.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
+{"path":"start.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
+{"path":"changed.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
+`, hexOf(texts["whole.md"]), hexOf(texts["start.md"])[:32], hexOf("Changed\n---\n2020-01-03\n\nOld body.\n"))
+	must(t, os.MkdirAll(cfg.OutDir, 0o755))
+	must(t, os.WriteFile(filepath.Join(cfg.OutDir, StateFile), []byte(state), 0o644))
+	b := build(t, cfg)
+	want := map[string]time.Time{"whole.md": stamped, "start.md": stamped, "changed.md": mod}
+	for _, a := range b.lib.list {
+		if !a.Updated.Equal(want[a.Path]) {
+			t.Errorf("%s: updated %v, want %v", a.Path, a.Updated, want[a.Path])
+		}
+		delete(want, a.Path)
+	}
+	if len(want) != 0 {
+		t.Errorf("not published: %v", want)
+	}
+	// Written whole again, with the start of each hash.
+	data, err := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
+	must(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l stateLine
+		must(t, json.Unmarshal([]byte(line), &l))
+		if l.Hash != hexOf(texts[l.Path])[:32] {
+			t.Errorf("%s: hash %q in the state file, want the first 16 bytes of its SHA-256", l.Path, l.Hash)
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ func ignoredName(name string) bool {
 // entry is what is known of one article file.
 type entry struct {
 	size    int64
-	modTime time.Time
+	mod     int64 // modification time, in Unix nanoseconds, as found.mod
 	hash    [32]byte
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
@@ -123,7 +123,7 @@ func (l *library) put(p string, e *entry) {
 type found struct {
 	rel  string
 	size int64
-	mod  int64   // modification time, in Unix nanoseconds (one outside 1678-2262 does not fit: that file is read again at each look, and found unchanged)
+	mod  int64   // modification time, in Unix nanoseconds (one outside 1678-2262 does not fit, and wraps around, the same way each time)
 	odd  *oddity // nil for a regular file in the folder that can be read
 }
 
@@ -132,8 +132,6 @@ type oddity struct {
 	err  error // why it cannot be read at all (not a regular file, too big)
 	link bool  // a symbolic link (to a file in the articles folder)
 }
-
-func (f found) modTime() time.Time { return time.Unix(0, f.mod) }
 
 func (f found) err() error {
 	if f.odd == nil {
@@ -176,7 +174,10 @@ func (l *library) scan(rel string) ([]found, error) {
 		if !IsArticleName(d.Name()) {
 			return nil
 		}
-		f := found{rel: l.rel(p)}
+		// Its own string: the path relative to the folder is a part of
+		// p, and would keep all of p (the folder's path too) as long as
+		// the library knows the file.
+		f := found{rel: strings.Clone(l.rel(p))}
 		if d.Type()&fs.ModeSymlink != 0 {
 			f.odd = &oddity{link: true}
 		}
@@ -270,7 +271,7 @@ func (l *library) update(rel string, files []found, progress func()) {
 		e := l.entries[f.rel]
 		if f.err() != nil {
 			l.put(f.rel, l.unreadable(f, e))
-		} else if e == nil || e.size != f.size || !e.modTime.Equal(f.modTime()) {
+		} else if e == nil || e.size != f.size || e.mod != f.mod {
 			todo = append(todo, f)
 		}
 	}
@@ -321,7 +322,7 @@ func under(p, dir string) bool {
 // load reads and parses one file. A file that fails keeps the last good
 // version it had (prev); the failure is reported once, when it is seen.
 func (l *library) load(f found, prev *entry) *entry {
-	e := &entry{size: f.size, modTime: f.modTime()}
+	e := &entry{size: f.size, mod: f.mod}
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
@@ -330,7 +331,7 @@ func (l *library) load(f found, prev *entry) *entry {
 		// What was read, not what the scan saw a moment before, is what the
 		// next scan compares with: a write in between is then read again,
 		// and nothing is read (or reported) twice.
-		e.size, e.modTime = int64(len(data)), modTime
+		e.size, e.mod = int64(len(data)), modTime.UnixNano()
 	}
 	if errors.Is(err, errWriting) {
 		// Half-written: not read now, not a failure either; the next look
@@ -358,14 +359,14 @@ func (l *library) load(f found, prev *entry) *entry {
 	}
 	opt := l.opt
 	opt.Slug = e.slug
-	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: e.modTime}, opt)
+	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: modTime}, opt)
 	if err != nil {
 		return l.failed(f.rel, e, nil, err.Error()) // new bytes: said again
 	}
 	for _, w := range warnings {
 		l.report(f.rel, w, true)
 	}
-	l.history.stamp(&a, e.hash, e.modTime)
+	l.history.stamp(&a, e.hash, modTime)
 	if l.made != nil {
 		l.made(&a)
 	}
@@ -664,7 +665,7 @@ func (l *library) relist() {
 			e.slug = SlugOf(p, "") + "-" + shortHash(p)
 		}
 		e.hash = [32]byte{} // parse again, with the slug it should have
-		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.modTime.UnixNano()}, e)
+		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.mod}, e)
 	}
 	bySlug := make(map[string]string, len(owner))
 	for p := range l.entries {
