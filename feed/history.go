@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// StateFile keeps, per article file, the hash of the bytes last published
-// and when they changed, so an entry's "updated" date moves only when its
+// StateFile keeps, per article file, a hash of the bytes last published
+// (the first 16 bytes of their SHA-256, in hex; a file written when it kept
+// all 32 is read as well) and when they changed, so an entry's "updated" date moves only when its
 // bytes do, across restarts too. It lives in the output folder; being a
 // dot-file, it is never served.
 //
@@ -72,16 +73,24 @@ func newHistory(state []byte) *history {
 		if json.Unmarshal(sc.Bytes(), &l) != nil || l.Path == "" {
 			continue
 		}
-		// The whole hash, as written before the stamps kept only its
-		// start, or that start.
-		var sum [32]byte
-		if n, err := hex.Decode(sum[:], []byte(l.Hash)); l.Gone || err != nil || n != 16 && n != 32 {
+		sum, ok := stateHash(l.Hash)
+		if l.Gone || !ok {
 			delete(h.rec, l.Path)
 			continue
 		}
 		h.rec[l.Path] = newStamp(sum, l.Updated)
 	}
 	return h
+}
+
+// stateHash reads a record's hash: the whole SHA-256, as written before
+// the stamps kept only its start, or that start (the rest of sum zero).
+func stateHash(s string) (sum [32]byte, ok bool) {
+	if len(s) != 32 && len(s) != 64 { // hex.Decode would panic on a longer one
+		return sum, false
+	}
+	_, err := hex.Decode(sum[:], []byte(s))
+	return sum, err == nil
 }
 
 func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {

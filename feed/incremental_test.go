@@ -258,13 +258,17 @@ func TestStateJournal(t *testing.T) {
 // TestStateFileHashes: a state file written when its lines had the whole
 // SHA-256 of each file is read as well as one with the start of it that
 // the records keep now: the files whose bytes it names keep its "updated"
-// date (to the nanosecond), and a file whose bytes changed gets a later one.
+// date (to the nanosecond), a file whose bytes changed gets a later one,
+// and a damaged hash costs only its own line.
 func TestStateFileHashes(t *testing.T) {
 	cfg, _ := testConfig(t, "http://127.0.0.1/")
 	texts := map[string]string{
 		"whole.md":   "Whole\n---\n2020-01-01\n\nBody.\n",
 		"start.md":   "Start\n---\n2020-01-02\n\nBody.\n",
 		"changed.md": "Changed\n---\n2020-01-03\n\nBody.\n",
+		"long.md":    "Long\n---\n2020-01-04\n\nBody.\n",
+		"short.md":   "Short\n---\n2020-01-05\n\nBody.\n",
+		"nothex.md":  "Not hex\n---\n2020-01-06\n\nBody.\n",
 	}
 	for name, text := range texts {
 		writeArticle(t, cfg.ArticlesDir, name, text)
@@ -279,11 +283,19 @@ func TestStateFileHashes(t *testing.T) {
 	state := fmt.Sprintf(`{"path":"whole.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
 {"path":"start.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
 {"path":"changed.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
-`, hexOf(texts["whole.md"]), hexOf(texts["start.md"])[:32], hexOf("Changed\n---\n2020-01-03\n\nOld body.\n"))
+{"path":"long.md","hash":"%s00","updated":"2024-05-01T10:00:00Z"}
+{"path":"short.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
+{"path":"nothex.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
+`, hexOf(texts["whole.md"]), hexOf(texts["start.md"])[:32], hexOf("Changed\n---\n2020-01-03\n\nOld body.\n"),
+		hexOf(texts["long.md"]), hexOf(texts["short.md"])[:31], strings.Repeat("zz", 16))
 	must(t, os.MkdirAll(cfg.OutDir, 0o755))
 	must(t, os.WriteFile(filepath.Join(cfg.OutDir, StateFile), []byte(state), 0o644))
 	b := build(t, cfg)
-	want := map[string]time.Time{"whole.md": stamped, "start.md": stamped, "changed.md": mod}
+	// A hash that is neither (too long, too short, not hex) is no record:
+	// that file's updated date is its date.
+	date := func(day int) time.Time { return time.Date(2020, 1, day, 0, 0, 0, 0, time.UTC) }
+	want := map[string]time.Time{"whole.md": stamped, "start.md": stamped, "changed.md": mod,
+		"long.md": date(4), "short.md": date(5), "nothex.md": date(6)}
 	for _, a := range b.lib.list {
 		if !a.Updated.Equal(want[a.Path]) {
 			t.Errorf("%s: updated %v, want %v", a.Path, a.Updated, want[a.Path])
