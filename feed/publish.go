@@ -159,7 +159,7 @@ func (d *disk) recheck() (lost []string) {
 		lost = append(lost, name)
 	}
 	for name, size := range d.extra {
-		if info, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(name))); err != nil || info.Size() != int64(size) {
+		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(size) {
 			delete(d.extra, name)
 		}
 	}
@@ -258,7 +258,7 @@ func (d *disk) replace(todo []pending) []error {
 		} else {
 			body := p.file.Body()
 			if body == nil && p.file.Size > 0 {
-				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", filepath.Join(d.dir, p.name)))
+				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", d.path(p.name)))
 				d.missing(p.name)
 				p.temp = 0
 				continue
@@ -267,7 +267,7 @@ func (d *disk) replace(todo []pending) []error {
 		}
 		d.takeTemp(p.temp)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", filepath.Join(d.dir, p.name), unwrapPath(err)))
+			errs = append(errs, fmt.Errorf("write %s: %w", d.path(p.name), unwrapPath(err)))
 			p.temp = 0
 			continue
 		}
@@ -294,7 +294,7 @@ func (d *disk) replace(todo []pending) []error {
 		if !strings.Contains(p.name, "/") {
 			syncDirs() // pages are in place for good before what links to them
 		}
-		final := filepath.Join(d.dir, filepath.FromSlash(p.name))
+		final := d.path(p.name)
 		if old := d.written[p.name]; p.file != nil && old != nil && old != p.file {
 			old.hold() // snapshots still served may need the bytes this replaces
 		}
@@ -492,7 +492,7 @@ func (d *disk) removePages(names []string) []error {
 		if !strings.HasPrefix(name, "articles/") || !strings.HasSuffix(name, ".html") {
 			continue
 		}
-		p := filepath.Join(d.dir, filepath.FromSlash(name))
+		p := d.path(name)
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", p, unwrapPath(err)))
 		}
@@ -509,7 +509,7 @@ func (d *disk) removePages(names []string) []error {
 // disk. A file the last write or recheck does not know of is not appended to:
 // it may be missing or be what another run left.
 func (d *disk) appendTo(name string, data []byte) error {
-	p := filepath.Join(d.dir, filepath.FromSlash(name))
+	p := d.path(name)
 	size, ok := d.extra[name]
 	if !ok {
 		return fmt.Errorf("append to %s: not written by this run", p)
