@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,10 +227,37 @@ func TestIDsSurviveRestart(t *testing.T) {
 	}
 }
 
+// TestTidierOver: memory goes back to the system after a rebuild only once
+// the heap holds more than over bytes beyond what was live.
+func TestTidierOver(t *testing.T) {
+	var freed atomic.Int32
+	free := func() { freed.Add(1) }
+	garbage = make([]byte, 4<<20)
+	garbage = nil // at least 4 MiB beyond the live heap, until a collection
+	if s := heapSlack(); s == 0 {
+		t.Fatalf("heapSlack %d after 4 MiB of garbage", s)
+	}
+	keep := tidier{over: math.MaxUint64, free: free}
+	keep.rebuilt()
+	keep.wg.Wait()
+	if n := freed.Load(); n != 0 {
+		t.Errorf("under the threshold: %d collections, want none", n)
+	}
+	give := tidier{over: 0, free: free}
+	give.rebuilt()
+	give.wg.Wait()
+	if n := freed.Load(); n != 1 {
+		t.Errorf("over the threshold: %d collections, want 1", n)
+	}
+}
+
+var garbage []byte
+
 // TestServeRuntimeSettings: with ServeCores set, the server runs on that
 // many cores between rebuilds, a rebuild on all of them; with ServeGC, the
 // collector runs at that GOGC while serving, a rebuild is followed by a
-// collection that gives memory back, and the first build runs under a
+// collection that gives memory back (here at any size of garbage: see
+// TestTidierOver), and the first build runs under a
 // memory limit (rebuilds do not); every setting is as it was once Serve
 // returns.
 func TestServeRuntimeSettings(t *testing.T) {
@@ -241,6 +270,8 @@ func TestServeRuntimeSettings(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	cfg, _ := testConfig(t, base)
 	cfg.ServeCores, cfg.ServeGC = 1, 25
+	defer func(over uint64) { tidyOver = over }(tidyOver)
+	tidyOver = 0 // a rebuild of two articles leaves less garbage than a server's threshold
 	metric := func(name string) func() uint64 {
 		return func() uint64 {
 			m := []metrics.Sample{{Name: name}}
