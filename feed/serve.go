@@ -119,7 +119,7 @@ func (e *StrictError) Error() string {
 // it for the rebuilds done meanwhile; and only once the heap holds more than
 // over bytes beyond what was live at the last collection.
 //
-// At 100,000 articles a rebuild leaves 11-15 MiB of that, and without the
+// At 100,000 articles a rebuild leaves 10.8-14.9 MiB of that, and without the
 // collection the resident size grew by 21-28 MB over the first few rebuilds
 // (bench/scale.sh: a serving peak of 133.4 MB against 116.5). The
 // collection costs 70-100 ms of CPU there, and the next rebuild's
