@@ -3,7 +3,6 @@ package feed
 import (
 	"bytes"
 	"context"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -228,27 +227,81 @@ func TestIDsSurviveRestart(t *testing.T) {
 }
 
 // TestTidierOver: memory goes back to the system after a rebuild only once
-// the heap holds more than over bytes beyond what was live.
+// the heap holds more beyond the live heap than the threshold; a rebuild
+// that comes while it goes back is looked at again afterwards, by the same
+// rule.
 func TestTidierOver(t *testing.T) {
+	var slack atomic.Uint64
 	var freed atomic.Int32
-	free := func() { freed.Add(1) }
-	garbage = make([]byte, 4<<20)
-	garbage = nil // at least 4 MiB beyond the live heap, until a collection
-	if s := heapSlack(); s == 0 {
-		t.Fatalf("heapSlack %d after 4 MiB of garbage", s)
+	release := make(chan bool)
+	tidy := tidier{over: 16 << 20, slack: func() (uint64, uint64) { return slack.Load(), 100 << 20 }}
+	tidy.free = func() {
+		freed.Add(1)
+		select {
+		case <-release:
+		case <-time.After(5 * time.Second): // one not wanted: counted, and no hang
+		}
 	}
-	keep := tidier{over: math.MaxUint64, free: free}
-	keep.rebuilt()
-	keep.wg.Wait()
-	if n := freed.Load(); n != 0 {
-		t.Errorf("under the threshold: %d collections, want none", n)
+	for _, c := range []struct {
+		slack uint64
+		want  int32
+	}{
+		{10 << 20, 0},
+		{16 << 20, 0},
+		{17 << 20, 1},
+	} {
+		freed.Store(0)
+		slack.Store(c.slack)
+		tidy.rebuilt()
+		if c.want > 0 {
+			release <- true
+		}
+		tidy.wg.Wait()
+		if n := freed.Load(); n != c.want {
+			t.Errorf("slack %d MiB: %d collections, want %d", c.slack>>20, n, c.want)
+		}
 	}
-	give := tidier{over: 0, free: free}
-	give.rebuilt()
-	give.wg.Wait()
-	if n := freed.Load(); n != 1 {
-		t.Errorf("over the threshold: %d collections, want 1", n)
+	// Rebuilds while memory goes back: one more look once it is done.
+	for _, c := range []struct {
+		slack uint64 // by then
+		want  int32
+	}{{10 << 20, 1}, {17 << 20, 2}} {
+		freed.Store(0)
+		slack.Store(30 << 20)
+		tidy.rebuilt()
+		for freed.Load() == 0 {
+			runtime.Gosched() // until free has begun
+		}
+		tidy.rebuilt()
+		tidy.rebuilt()
+		slack.Store(c.slack)
+		release <- true
+		if c.want > 1 {
+			release <- true
+		}
+		tidy.wg.Wait()
+		if n := freed.Load(); n != c.want {
+			t.Errorf("rebuilds meanwhile, then slack %d MiB: %d collections, want %d", c.slack>>20, n, c.want)
+		}
 	}
+}
+
+// TestHeapSlack: what is live at a collection is not slack; garbage made
+// since is.
+func TestHeapSlack(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but ours
+	kept := make([]byte, 16<<20)
+	debug.FreeOSMemory()
+	slack, live := heapSlack()
+	if live < 16<<20 || slack >= 16<<20 {
+		t.Errorf("16 MiB kept: slack %d, live %d", slack, live)
+	}
+	garbage = make([]byte, 16<<20)
+	garbage = nil
+	if slack, live := heapSlack(); slack < 16<<20 || live < 16<<20 {
+		t.Errorf("16 MiB kept, then 16 MiB of garbage: slack %d, live %d", slack, live)
+	}
+	runtime.KeepAlive(kept)
 }
 
 var garbage []byte
@@ -270,8 +323,12 @@ func TestServeRuntimeSettings(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	cfg, _ := testConfig(t, base)
 	cfg.ServeCores, cfg.ServeGC = 1, 25
-	defer func(over uint64) { tidyOver = over }(tidyOver)
-	tidyOver = 0 // a rebuild of two articles leaves less garbage than a server's threshold
+	// A rebuild of two articles leaves less garbage than a server's
+	// threshold. Put back after Serve has stopped (cleanups run last
+	// first).
+	over := tidyOver
+	t.Cleanup(func() { tidyOver = over })
+	tidyOver = 0
 	metric := func(name string) func() uint64 {
 		return func() uint64 {
 			m := []metrics.Sample{{Name: name}}

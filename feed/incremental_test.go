@@ -287,7 +287,7 @@ func TestStateFileHashes(t *testing.T) {
 {"path":"short.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
 {"path":"nothex.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
 `, hexOf(texts["whole.md"]), hexOf(texts["start.md"])[:32], hexOf("Changed\n---\n2020-01-03\n\nOld body.\n"),
-		hexOf(texts["long.md"]), hexOf(texts["short.md"])[:31], strings.Repeat("zz", 16))
+		hexOf(texts["long.md"]), hexOf(texts["short.md"])[:30], strings.Repeat("zz", 16))
 	must(t, os.MkdirAll(cfg.OutDir, 0o755))
 	must(t, os.WriteFile(filepath.Join(cfg.OutDir, StateFile), []byte(state), 0o644))
 	b := build(t, cfg)
@@ -308,11 +308,18 @@ func TestStateFileHashes(t *testing.T) {
 	// Written whole again, with the start of each hash.
 	data, err := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
 	must(t, err)
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != len(texts) {
+		t.Errorf("%d lines in the state file, want %d", len(lines), len(texts))
+	}
+	for _, line := range lines {
 		var l stateLine
 		must(t, json.Unmarshal([]byte(line), &l))
 		if l.Hash != hexOf(texts[l.Path])[:32] {
 			t.Errorf("%s: hash %q in the state file, want the first 16 bytes of its SHA-256", l.Path, l.Hash)
+		}
+		if (l.Path == "whole.md" || l.Path == "start.md") && !l.Updated.Equal(stamped) {
+			t.Errorf("%s: updated %v in the state file, want %v", l.Path, l.Updated, stamped)
 		}
 	}
 }

@@ -40,7 +40,7 @@ func (b *Builder) Serve(ctx context.Context, ln net.Listener) error {
 		// collector frees but the system gets back only slowly: once
 		// there is enough of it, a collection after the rebuild hands
 		// it back (see tidier).
-		t := tidier{over: tidyOver, free: debug.FreeOSMemory}
+		t := tidier{over: tidyOver, slack: heapSlack, free: debug.FreeOSMemory}
 		defer t.wg.Wait()
 		w.rebuilt = t.rebuilt
 	}
@@ -115,21 +115,28 @@ func (e *StrictError) Error() string {
 }
 
 // tidier gives memory back to the system after rebuilds (free, which is
-// debug.FreeOSMemory), in the background: one at a time, and one more after
-// it for the rebuilds done meanwhile; and only once the heap holds more than
-// over bytes beyond what was live at the last collection.
+// debug.FreeOSMemory), in the background, one at a time: once the heap holds
+// more than over bytes beyond what was live at the last collection (slack).
+// A rebuild that comes while memory is being given back is looked at again
+// once that is done.
 //
-// At 100,000 articles a rebuild leaves 10.8-14.9 MiB of that, and without the
-// collection the resident size grew by 21-28 MB over the first few rebuilds
-// (bench/scale.sh: a serving peak of 133.4 MB against 116.5). The
-// collection costs 70-100 ms of CPU there, and the next rebuild's
-// allocations fault in fresh pages. At 10,000 articles a rebuild leaves
-// only 5-10 MiB, which the next rebuild reuses: given back after every
-// rebuild, it put 16-18 ms on the publish p50 (bench/latency.sh: 43.9 ms
-// against 25.7, the rebuild 35.4 ms against 19.1).
+// At 100,000 articles each rebuild added 10.8-14.9 MiB of slack (measured
+// while memory went back after every rebuild), so about one rebuild in
+// three is followed by a collection. Without any, the resident size grew by
+// 21-28 MB over the first few rebuilds (bench/scale.sh: a serving peak of
+// 133.4 MB against 116.5). Each costs 70-100 ms of CPU there, and the next
+// rebuild's allocations fault in fresh pages. At 10,000 articles a rebuild
+// leaves 5-10 MiB, which the next one reuses: given back after every
+// rebuild, it put 17-19 ms on the publish p50 (bench/latency.sh,
+// alternating: 43.4 and 44.1 ms against 25.2 and 26.5; the rebuild
+// 35.3-35.5 ms against 18.6-19.9). A threshold of a quarter of the live
+// heap where that is more (the room GOGC=25 gives the heap) let the
+// serving peak at 100,000 articles reach 132.0 and 133.1 MB, against
+// 123.8-124.4 MB at 16 MiB.
 type tidier struct {
-	over uint64
-	free func()
+	over  uint64
+	slack func() (slack, live uint64)
+	free  func()
 
 	mu             sync.Mutex
 	running, again bool
@@ -140,8 +147,9 @@ type tidier struct {
 var tidyOver uint64 = 16 << 20
 
 // heapSlack is how many bytes the heap holds beyond what was live at the
-// last collection: garbage, and free memory not yet given back.
-func heapSlack() uint64 {
+// last collection (garbage, free memory not yet given back, and the unused
+// ends of its spans), and what was live then.
+func heapSlack() (slack, live uint64) {
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/heap/unused:bytes"},
@@ -149,8 +157,14 @@ func heapSlack() uint64 {
 		{Name: "/gc/heap/live:bytes"},
 	}
 	metrics.Read(s)
-	held := s[0].Value.Uint64() + s[1].Value.Uint64() + s[2].Value.Uint64()
-	return held - min(held, s[3].Value.Uint64())
+	held, live := s[0].Value.Uint64()+s[1].Value.Uint64()+s[2].Value.Uint64(), s[3].Value.Uint64()
+	return held - min(held, live), live // right after a collection, objects can be a little under live
+}
+
+// due reports whether memory is to go back to the system now.
+func (t *tidier) due() bool {
+	slack, _ := t.slack()
+	return slack > t.over
 }
 
 func (t *tidier) rebuilt() {
@@ -160,7 +174,7 @@ func (t *tidier) rebuilt() {
 		t.again = true
 		return
 	}
-	if heapSlack() <= t.over {
+	if !t.due() {
 		return
 	}
 	t.running = true
@@ -168,7 +182,7 @@ func (t *tidier) rebuilt() {
 		for {
 			t.free()
 			t.mu.Lock()
-			again := t.again
+			again := t.again && t.due()
 			t.again, t.running = false, again
 			t.mu.Unlock()
 			if !again {
