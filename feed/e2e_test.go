@@ -269,7 +269,7 @@ func TestTidierOver(t *testing.T) {
 		freed.Store(0)
 		slack.Store(30 << 20)
 		tidy.rebuilt()
-		for freed.Load() == 0 {
+		for deadline := time.Now().Add(5 * time.Second); freed.Load() == 0 && time.Now().Before(deadline); {
 			runtime.Gosched() // until free has begun
 		}
 		tidy.rebuilt()
@@ -310,9 +310,8 @@ var garbage []byte
 // many cores between rebuilds, a rebuild on all of them; with ServeGC, the
 // collector runs at that GOGC while serving, a rebuild is followed by a
 // collection that gives memory back (here at any size of garbage: see
-// TestTidierOver), and the first build runs under a
-// memory limit (rebuilds do not); every setting is as it was once Serve
-// returns.
+// TestTidierOver), and the first build runs under a memory limit (rebuilds
+// do not); every setting is as it was once Serve returns.
 func TestServeRuntimeSettings(t *testing.T) {
 	all := runtime.GOMAXPROCS(0)
 	if all < 2 {

@@ -14,9 +14,9 @@ import (
 
 // StateFile keeps, per article file, a hash of the bytes last published
 // (the first 16 bytes of their SHA-256, in hex; a file written when it kept
-// all 32 is read as well) and when they changed, so an entry's "updated" date moves only when its
-// bytes do, across restarts too. It lives in the output folder; being a
-// dot-file, it is never served.
+// all 32 is read as well) and when they changed, so an entry's "updated"
+// date moves only when its bytes do, across restarts too. It lives in the
+// output folder; being a dot-file, it is never served.
 //
 // It is a journal: one JSON object a line, {"path", "hash", "updated"} for
 // a record, {"path", "gone": true} for a file that went; a later line for a
