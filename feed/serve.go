@@ -135,7 +135,7 @@ func (e *StrictError) Error() string {
 // 123.8-124.4 MB at 16 MiB.
 type tidier struct {
 	over  uint64
-	slack func() (slack, live uint64)
+	slack func() uint64
 	free  func()
 
 	mu             sync.Mutex
@@ -147,9 +147,9 @@ type tidier struct {
 var tidyOver uint64 = 16 << 20
 
 // heapSlack is how many bytes the heap holds beyond what was live at the
-// last collection (garbage, free memory not yet given back, and the unused
-// ends of its spans), and what was live then.
-func heapSlack() (slack, live uint64) {
+// last collection: garbage, free memory not yet given back, and the unused
+// ends of its spans.
+func heapSlack() uint64 {
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/heap/unused:bytes"},
@@ -158,13 +158,12 @@ func heapSlack() (slack, live uint64) {
 	}
 	metrics.Read(s)
 	held, live := s[0].Value.Uint64()+s[1].Value.Uint64()+s[2].Value.Uint64(), s[3].Value.Uint64()
-	return held - min(held, live), live // right after a collection, objects can be a little under live
+	return held - min(held, live) // right after a collection, objects can be a little under live
 }
 
 // due reports whether memory is to go back to the system now.
 func (t *tidier) due() bool {
-	slack, _ := t.slack()
-	return slack > t.over
+	return t.slack() > t.over
 }
 
 func (t *tidier) rebuilt() {

@@ -46,16 +46,16 @@ func Handler(current func() *Snapshot) fasthttp.RequestHandler {
 			return
 		}
 		rep, zipped := f.representations()
-		accept := req.PeekAll("Accept-Encoding")
-		switch chooseCoding(accept, zipped != nil, f.mayBrotli()) {
-		case gzipCoding:
-			rep = zipped
-		case brCoding:
+		best, withoutBr := chooseCoding(req.PeekAll("Accept-Encoding"), zipped != nil, f.mayBrotli())
+		if best == brCoding {
 			if br := f.brotli(); br != nil {
 				rep = br
-			} else if zipped != nil && chooseCoding(accept, true, false) == gzipCoding {
-				rep = zipped // brotli did not pay
+			} else {
+				best = withoutBr // brotli did not pay
 			}
+		}
+		if best == gzipCoding {
+			rep = zipped
 		}
 		if rare(req) {
 			serveContent(ctx, f, rep)
@@ -269,14 +269,16 @@ const (
 )
 
 // chooseCoding reads Accept-Encoding and picks, among the codings the file
-// has, the one the client weighs highest; brotli when it ties with gzip (it
+// has, the one the client weighs highest (best), and the one it would be
+// without brotli (for a file whose brotli turns out no smaller than its
+// gzip); brotli when it ties with gzip (it
 // is the smaller), identity when the client accepts neither, or names
 // identity with a higher weight. A coding the client does not name has the
 // weight of "*", or none when "*" is not named either; q=0 refuses it.
 // Identity is never refused: it is what the handler has when nothing else
 // is accepted. The first mention of a coding counts; "x-gzip" is gzip (RFC
 // 9110, 8.4.1.3).
-func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
+func chooseCoding(values [][]byte, hasGzip, hasBr bool) (best, withoutBr coding) {
 	gz, br, star, id := -1, -1, -1, -1
 	for _, b := range values {
 		for v := b2s(b); v != ""; {
@@ -301,13 +303,14 @@ func chooseCoding(values [][]byte, hasGzip, hasBr bool) coding {
 	if br < 0 {
 		br = star
 	}
-	switch {
-	case hasBr && br > 0 && br >= id && (br >= gz || !hasGzip):
-		return brCoding
-	case hasGzip && gz > 0 && gz >= id:
-		return gzipCoding
+	withoutBr = identityCoding
+	if hasGzip && gz > 0 && gz >= id {
+		withoutBr = gzipCoding
 	}
-	return identityCoding
+	if hasBr && br > 0 && br >= id && (br >= gz || !hasGzip) {
+		return brCoding, withoutBr
+	}
+	return withoutBr, withoutBr
 }
 
 // weight is the q parameter of a coding, in thousandths: 1000 without
