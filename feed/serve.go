@@ -132,7 +132,7 @@ func (e *StrictError) Error() string {
 // 35.3-35.5 ms against 18.6-19.9). A threshold of a quarter of the live
 // heap where that is more (the room GOGC=25 gives the heap) let the
 // serving peak at 100,000 articles reach 132.0 and 133.1 MB, against
-// 123.8-124.4 MB at 16 MiB.
+// 123.7-124.4 MB at 16 MiB.
 type tidier struct {
 	over  uint64
 	slack func() uint64
