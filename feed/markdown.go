@@ -145,7 +145,7 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 	// by the policy as the addresses a reader will follow.
 	// Character references such as &#x1B; come out as the characters
 	// themselves: drop those XML forbids, so any feed can carry the HTML.
-	if !hasRawHTML(doc) {
+	if !hasRawHTML(src, doc) {
 		if safe, ok := sanitizeOwn(raw.Bytes(), page); ok {
 			return xmlSafe(safe), nil
 		}
@@ -160,9 +160,16 @@ type htmlBuffer struct{ bytes.Buffer }
 func (*htmlBuffer) Buffered() int { return 0 }
 func (*htmlBuffer) Flush() error  { return nil }
 
-// hasRawHTML reports whether the writer put HTML of their own in the body;
-// without it, every tag is one goldmark wrote.
-func hasRawHTML(doc ast.Node) bool {
+// hasRawHTML reports whether the writer put HTML of their own in the body
+// (src, parsed as doc); without it, every tag is one goldmark wrote. Raw
+// HTML, inline or a block, starts with '<': a body without one (most of
+// them) needs no walk of its tree.
+func hasRawHTML(src []byte, doc ast.Node) bool {
+	return bytes.IndexByte(src, '<') >= 0 && rawHTMLNode(doc)
+}
+
+// rawHTMLNode reports whether doc has a node of raw HTML.
+func rawHTMLNode(doc ast.Node) bool {
 	found := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if k := n.Kind(); k == ast.KindRawHTML || k == ast.KindHTMLBlock {
@@ -239,8 +246,12 @@ func sanitizeOwn(h []byte, page *url.URL) (_ string, ok bool) {
 			if !attrTags[string(tag[1:sp])] {
 				return "", false
 			}
-			tags = append(tags, string(absolutizeLinks(tag, page)))
-			at = append(at, len(out))
+			if abs := absolutizeLinks(tag, page); keptLink(abs) {
+				out = append(out, abs...)
+			} else {
+				tags = append(tags, string(abs))
+				at = append(at, len(out))
+			}
 		}
 	}
 	if len(tags) == 0 {
@@ -263,6 +274,24 @@ func sanitizeOwn(h []byte, page *url.URL) (_ string, ok bool) {
 	}
 	safe.Write(out[prev:])
 	return safe.String(), true
+}
+
+// keptLink reports whether tag is a link the policy keeps exactly as it
+// is, without asking it (its most common tag, and asking is most of its
+// cost): <a href="V"> where V is an http or https address that comes out of
+// url.Parse and String unchanged, and has nothing the tokenizer unescapes or
+// the policy escapes or refuses (quotes, '&', '<', '>', white space).
+func keptLink(tag []byte) bool {
+	const start, end = `<a href="`, `">`
+	if len(tag) < len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
+		return false
+	}
+	v := string(tag[len(start) : len(tag)-len(end)])
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") || strings.ContainsAny(v, "\"&'<> \t\n\r\f") {
+		return false
+	}
+	u, err := url.Parse(v)
+	return err == nil && u.String() == v
 }
 
 // tagSep separates the tags sanitizeOwn gives the policy: a tag it keeps as

@@ -43,19 +43,23 @@ func FuzzMarkdown(f *testing.F) {
 		}
 		src := []byte(md)
 		doc := markdown.Parser().Parse(text.NewReader(src))
-		var raw bytes.Buffer
-		if err := markdown.Renderer().Render(&raw, src, doc); err != nil {
+		var out bytes.Buffer
+		if err := markdown.Renderer().Render(&out, src, doc); err != nil {
 			t.Fatal(err)
 		}
-		want := policy.SanitizeBytes(absolutize(raw.Bytes(), page))
-		if !hasRawHTML(doc) {
-			if got, ok := sanitizeOwn(raw.Bytes(), page); ok && got != string(want) {
-				t.Fatalf("sanitizeOwn(%q)\n got %q\nwant %q", raw.Bytes(), got, want)
+		want := policy.SanitizeBytes(absolutize(out.Bytes(), page))
+		raw := rawHTMLNode(doc)
+		if hasRawHTML(src, doc) != raw {
+			t.Fatalf("hasRawHTML(%q) = %v, its tree says %v", src, !raw, raw)
+		}
+		if !raw {
+			if got, ok := sanitizeOwn(out.Bytes(), page); ok && got != string(want) {
+				t.Fatalf("sanitizeOwn(%q)\n got %q\nwant %q", out.Bytes(), got, want)
 			}
 		}
 		for _, n := range []int{0, 1, 10, 280} {
 			if got, want := summaryOf(string(want), n), truncateWords(wholeText(string(want)), n); got != want {
-				t.Fatalf("summaryOf(%q, %d) = %q, want %q", raw.Bytes(), n, got, want)
+				t.Fatalf("summaryOf(%q, %d) = %q, want %q", out.Bytes(), n, got, want)
 			}
 		}
 	})
@@ -76,6 +80,39 @@ func wholeText(h string) string {
 			if name, _ := z.TagName(); blockTags[string(name)] {
 				out.WriteByte(' ')
 			}
+		}
+	}
+}
+
+// FuzzKeptLink checks that a link keptLink passes is one the policy keeps
+// byte for byte, and that the common links are passed.
+func FuzzKeptLink(f *testing.F) {
+	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f",
+		"http://[::1]/", "http://a/%2F%20", "HTTP://A/", "http://a/b%zz", "http://a b/", "http://a/é",
+		"http://a/\"x", "http://a/&amp;", "http://a/&lt;", "https://x/a'b", "http:///a", "http://a/./b/../c",
+		"http://user:pw@a/", "http://a/?", "http://a/#", "http://a:bad/", "https:x", "http://a/\x00", "javascript://a/"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		tag := `<a href="` + v + `">`
+		if keptLink([]byte(tag)) {
+			if clean := policy.Sanitize(tag); clean != tag {
+				t.Fatalf("keptLink(%q), but the policy gives %q", tag, clean)
+			}
+		}
+	})
+}
+
+func TestKeptLink(t *testing.T) {
+	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f", "http://a/%2F%20"} {
+		if tag := `<a href="` + v + `">`; !keptLink([]byte(tag)) {
+			t.Errorf("keptLink(%q) = false, want true", tag)
+		}
+	}
+	for _, tag := range []string{`<a href="">`, `<a href=">`, `<a href="javascript://a/">`, `<a href="/a">`,
+		`<a href="http://a/&amp;">`, `<a href="HTTP://A/">`, `<a href="http://a/é">`, `<a title="t" href="http://a/">`} {
+		if keptLink([]byte(tag)) {
+			t.Errorf("keptLink(%q) = true, want false", tag)
 		}
 	}
 }

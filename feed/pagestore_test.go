@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Article pages are kept in the output folder, not in memory: once written,
@@ -219,6 +222,78 @@ func TestTempNumberNeverZero(t *testing.T) {
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), tempPrefix) {
 			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+// A builder started over an output folder that has the pages already takes
+// each one as it is, date and all, rather than writing it again; one
+// started over a folder without pages writes them all.
+func TestRestartAdoptsPages(t *testing.T) {
+	cfg, _ := testConfig(t, "http://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nBody of a.\n")
+	writeArticle(t, cfg.ArticlesDir, "b.md", "B\n---\n2020-01-02\n\nBody of b.\n")
+	first := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return first }
+	b, err := NewBuilder(cfg)
+	must(t, err)
+	if !b.disk.noPages {
+		t.Error("a new output folder is taken to have pages")
+	}
+	if _, err := b.Build(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Join(cfg.OutDir, "articles", "a.html"))
+	must(t, err)
+
+	cfg.Now = func() time.Time { return first.Add(time.Hour) }
+	again, err := NewBuilder(cfg)
+	must(t, err)
+	if again.disk.noPages {
+		t.Fatal("an output folder with pages is taken to have none")
+	}
+	if _, err := again.Build(); err != nil {
+		t.Fatal(err)
+	}
+	f := again.Current().File(PagePath("a"))
+	if !f.adopted || !f.ModTime().Equal(info.ModTime().Truncate(time.Second)) {
+		t.Errorf("restarted: page adopted %v, dated %v; want adopted, dated as its file, %v", f.adopted, f.ModTime(), info.ModTime())
+	}
+	if again.disk.noPages {
+		t.Error("still taken to have no pages after a write")
+	}
+}
+
+// Every file of the output folder is readable by all (a web server of its
+// own may serve it), whatever the umask.
+func TestOutputModes(t *testing.T) {
+	for _, mask := range []int{0o022, 0o077} {
+		old := unix.Umask(mask)
+		cfg, _ := testConfig(t, "http://example.com/")
+		writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nBody.\n")
+		b, err := NewBuilder(cfg)
+		if err == nil {
+			_, err = b.Build()
+		}
+		unix.Umask(old)
+		must(t, err)
+		if b.disk.umaskOK != (mask == 0o022) {
+			t.Errorf("umask %#o: taken to leave 0644 as it is: %v", mask, b.disk.umaskOK)
+		}
+		files := 0
+		err = filepath.WalkDir(cfg.OutDir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if files++; err == nil && info.Mode().Perm() != 0o644 {
+				t.Errorf("umask %#o: %s has mode %v, want 0644", mask, p, info.Mode().Perm())
+			}
+			return err
+		})
+		must(t, err)
+		if files < 5 { // the three feeds, the index and the page at least
+			t.Errorf("umask %#o: %d files in the output folder", mask, files)
 		}
 	}
 }

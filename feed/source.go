@@ -421,21 +421,21 @@ var errWriting = errors.New("file is still open for writing: left out until its 
 // closed after writing" that fsnotify passes on; the lease is how a file
 // still being copied in is told from a finished one. Where the file system
 // or the file's owner allows no lease, the file is read without one.
-// It gives the descriptor and the file's status, taken under the lease.
-// The descriptor is a bare one (a regular file has nothing to gain from
+// It gives the descriptor, the file's status, taken under the lease, and
+// whether the lease holds (the file's size cannot change then). The descriptor is a bare one (a regular file has nothing to gain from
 // Go's poller, which os.File would try and fail to register it with): a
 // cold build opens 100,000.
-func openRegular(p string) (int, unix.Stat_t, error) {
-	var st unix.Stat_t
-	fd, err := retryEINTR(func() (int, error) {
+func openRegular(p string) (fd int, st unix.Stat_t, leased bool, err error) {
+	fd, err = retryEINTR(func() (int, error) {
 		return unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	})
 	if err != nil {
-		return -1, st, err
+		return -1, st, false, err
 	}
 	// Taken first: a FIFO, a folder or a device refuses a lease (EINVAL),
 	// and is then told apart by its status.
 	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_RDLCK)
+	leased = err == nil
 	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY) {
 		err = errWriting
 	} else { // the lease held, or none to be had here: read without one
@@ -446,9 +446,9 @@ func openRegular(p string) (int, unix.Stat_t, error) {
 	}
 	if err != nil {
 		unix.Close(fd)
-		return -1, st, err
+		return -1, st, false, err
 	}
-	return fd, st, nil
+	return fd, st, leased, nil
 }
 
 // retryEINTR calls f again while it is interrupted by a signal (Go's
@@ -465,7 +465,7 @@ func retryEINTR(f func() (int, error)) (int, error) {
 // stillWriting reports whether some process has the file at p open for
 // writing.
 func stillWriting(p string) bool {
-	fd, _, err := openRegular(p)
+	fd, _, _, err := openRegular(p)
 	if err == nil {
 		unix.Close(fd) // and the lease with it
 	}
@@ -478,7 +478,7 @@ func stillWriting(p string) bool {
 // Its modification time is read with the bytes, under the lease: the one a
 // directory scan saw may be older than the bytes.
 func readLimited(p string) ([]byte, time.Time, error) {
-	fd, st, err := openRegular(p)
+	fd, st, leased, err := openRegular(p)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -487,8 +487,9 @@ func readLimited(p string) ([]byte, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("file is %d bytes, over the %d MiB limit", st.Size, MaxArticleSize>>20)
 	}
 	// Room for the size and one byte more: one read has the bytes, the next
-	// finds the end. A file that grew meanwhile (written without a lease)
-	// is read on to the limit.
+	// finds the end; under the lease the size cannot change, and that
+	// second read is left out. A file that grew meanwhile (written without
+	// a lease) is read on to the limit.
 	data := make([]byte, 0, st.Size+1)
 	for len(data) <= MaxArticleSize {
 		if len(data) == cap(data) {
@@ -498,10 +499,10 @@ func readLimited(p string) ([]byte, time.Time, error) {
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if n == 0 {
+		data = data[:len(data)+n]
+		if n == 0 || leased && len(data) == int(st.Size) {
 			return data, time.Unix(st.Mtim.Unix()), nil
 		}
-		data = data[:len(data)+n]
 	}
 	return nil, time.Time{}, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
 }

@@ -1022,3 +1022,29 @@ func TestWatchQuietWhenFolderGoes(t *testing.T) {
 	}
 	t.Errorf("a real watch error was not logged:\n%s", w.logs)
 }
+
+// readLimited gives a file's bytes whole: under the lease it stops at the
+// size the file had when opened, without a read that finds the end; a file
+// whose size says less than it has (as /proc's do) is read to its end.
+func TestReadLimited(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, 4095, 4096, 100000} {
+		p := filepath.Join(dir, fmt.Sprint(n))
+		want := bytes.Repeat([]byte("abcdefg\n"), n/8+1)[:n]
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, mod, err := readLimited(p)
+		info, _ := os.Stat(p)
+		if err != nil || !bytes.Equal(got, want) || !mod.Equal(info.ModTime()) {
+			t.Errorf("%d bytes: read %d, dated %v (file %v), %v", n, len(got), mod, info.ModTime(), err)
+		}
+	}
+	got, _, err := readLimited("/proc/self/status")
+	if err != nil || !bytes.Contains(got, []byte("\nUmask:")) {
+		t.Errorf("/proc/self/status (size 0): read %q, %v", got, err)
+	}
+	if _, _, err := readLimited(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a folder: %v, want not a regular file", err)
+	}
+}
