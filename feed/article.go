@@ -183,43 +183,70 @@ type header struct {
 // line and splits the file accordingly; loc is the zone of a plain-style
 // date line without one.
 func splitHeader(text string, loc *time.Location) (header, error) {
-	lines := strings.Split(text, "\n")
+	t := textLines{text: text, lines: strings.Split(text, "\n")}
+	lines := t.lines
 	first := nextNonBlank(lines, 0)
 	if strings.TrimSpace(lines[first]) == "---" {
-		return splitFrontMatter(lines[first:])
+		return splitFrontMatter(t, first)
 	}
 	// The title line is copied, here and below: a piece of the file's
 	// text would keep all of it for as long as the article is listed.
-	// Front matter gives copies already.
+	// Front matter gives copies already. The body is a piece of it: it
+	// is only rendered.
 	h := header{title: strings.Clone(lines[first])}
 	sep := nextNonBlank(lines, first+1)
 	if sep == len(lines) || strings.TrimSpace(lines[sep]) != "---" {
 		// Neither style: the title line, then the body.
-		h.body = strings.Join(lines[first+1:], "\n")
+		h.body = t.join(first+1, len(lines))
 		return h, nil
 	}
 	// Plain style: the date line is the first non-blank line after the
 	// separator only if it reads as a date; otherwise it starts the body.
 	bodyAt := nextNonBlank(lines, sep+1)
 	if bodyAt < len(lines) {
-		if t, err := parseDate(lines[bodyAt], loc); err == nil {
-			h.date, h.at, h.dated = strings.TrimSpace(lines[bodyAt]), t, true
+		if at, err := parseDate(lines[bodyAt], loc); err == nil {
+			h.date, h.at, h.dated = strings.TrimSpace(lines[bodyAt]), at, true
 			bodyAt++
 		}
 	}
-	body := lines[min(bodyAt, len(lines)):]
-	if last := lastNonBlank(body); last >= 0 && strings.TrimSpace(body[last]) == "---" {
-		body = body[:last]
+	bodyAt = min(bodyAt, len(lines))
+	end := len(lines)
+	if last := bodyAt + lastNonBlank(lines[bodyAt:]); last >= bodyAt && strings.TrimSpace(lines[last]) == "---" {
+		end = last
 	}
-	h.body = strings.Join(body, "\n")
+	h.body = t.join(bodyAt, end)
 	return h, nil
 }
 
-// splitFrontMatter reads a file that starts with a YAML block between two
-// "---" lines.
-func splitFrontMatter(lines []string) (header, error) {
+// textLines is a text split into lines on "\n".
+type textLines struct {
+	text  string
+	lines []string
+}
+
+// join is strings.Join(lines[from:to], "\n"): the piece of the text those
+// lines were, not a copy.
+func (t textLines) join(from, to int) string {
+	if from >= to {
+		return ""
+	}
+	start := 0
+	for _, l := range t.lines[:from] {
+		start += len(l) + 1
+	}
+	end := start - 1
+	for _, l := range t.lines[from:to] {
+		end += len(l) + 1
+	}
+	return t.text[start:end]
+}
+
+// splitFrontMatter reads a file whose line first is "---", the start of a
+// YAML block that ends at the next "---" line.
+func splitFrontMatter(t textLines, first int) (header, error) {
+	lines := t.lines
 	end := -1
-	for i := 1; i < len(lines); i++ {
+	for i := first + 1; i < len(lines); i++ {
 		if strings.TrimSpace(lines[i]) == "---" {
 			end = i
 			break
@@ -230,21 +257,20 @@ func splitFrontMatter(lines []string) (header, error) {
 	}
 	var h header
 	var ok bool
-	if h.fm, ok = quickFrontMatter(lines[1:end]); !ok {
-		fm, err := yamlFrontMatter(lines[1:end])
+	if h.fm, ok = quickFrontMatter(lines[first+1 : end]); !ok {
+		fm, err := yamlFrontMatter(lines[first+1 : end])
 		if err != nil {
 			return h, err
 		}
 		h.fm = fm
 	}
 	h.title, h.date = h.fm.Title, h.fm.Date
-	h.body = strings.Join(lines[end+1:], "\n")
+	h.body = t.join(end+1, len(lines))
 	if h.title == "" {
 		// A front matter without a title: a "# Title" line may start the body.
-		rest := lines[end+1:]
-		if i := nextNonBlank(rest, 0); i < len(rest) && strings.HasPrefix(rest[i], "# ") {
-			h.title = strings.Clone(rest[i])
-			h.body = strings.Join(rest[i+1:], "\n")
+		if i := nextNonBlank(lines, end+1); i < len(lines) && strings.HasPrefix(lines[i], "# ") {
+			h.title = strings.Clone(lines[i])
+			h.body = t.join(i+1, len(lines))
 		}
 	}
 	return h, nil

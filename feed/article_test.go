@@ -304,3 +304,20 @@ func TestArticleKeepsNotItsFile(t *testing.T) {
 		runtime.KeepAlive(kept)
 	}
 }
+
+func TestTextLinesJoin(t *testing.T) {
+	for _, text := range []string{"", "\n", "a", "a\n", "\nb\n\nc d\n", "a\r\nb\n---\n"} {
+		tl := textLines{text: text, lines: strings.Split(text, "\n")}
+		for from := 0; from <= len(tl.lines); from++ {
+			for to := 0; to <= len(tl.lines); to++ {
+				want := ""
+				if from < to {
+					want = strings.Join(tl.lines[from:to], "\n")
+				}
+				if got := tl.join(from, to); got != want {
+					t.Errorf("%q lines %d to %d: %q, want %q", text, from, to, got, want)
+				}
+			}
+		}
+	}
+}

@@ -403,7 +403,68 @@ var blockTags = map[string]bool{
 // summaryOf is the text of sanitised HTML with the tags removed and white
 // space collapsed, cut to n characters by truncateWords: what a summary
 // shows. It stops reading once it has more than n, as the cut falls before.
+//
+// In sanitised HTML every '<' starts a tag that ends at the next '>' (the
+// policy and sanitizeOwn escape both in text and in attribute values, and
+// keep no comments), so the text is what lies between tags, unescaped as
+// the tokenizer does it. A tag whose content the tokenizer reads as raw
+// text (none the policy keeps), or one it would not read as a tag, has the
+// tokenizer read the whole.
 func summaryOf(safe string, n int) string {
+	l := line{max: n}
+	for s := safe; !l.full(); {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			i = len(s)
+		}
+		if t := s[:i]; strings.IndexByte(t, '&') < 0 {
+			l.write(t)
+		} else {
+			l.write(xhtml.UnescapeString(t))
+		}
+		if i == len(s) {
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return tokenSummary(safe, n)
+		}
+		name := strings.TrimPrefix(s[i+1:i+j], "/")
+		if k := strings.IndexAny(name, " /"); k >= 0 {
+			name = name[:k]
+		}
+		if !plainName(name) || rawTextTags[name] {
+			return tokenSummary(safe, n)
+		}
+		if blockTags[name] {
+			l.space()
+		}
+		s = s[i+j+1:]
+	}
+	return truncateWords(l.String(), n)
+}
+
+// plainName reports whether name is a tag name of lower-case letters and
+// digits that starts with a letter, as the tokenizer reads it unchanged.
+func plainName(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// rawTextTags are the elements whose content the tokenizer reads as text
+// up to their end tag.
+var rawTextTags = map[string]bool{"iframe": true, "noembed": true, "noframes": true, "noscript": true,
+	"plaintext": true, "script": true, "style": true, "textarea": true, "title": true, "xmp": true}
+
+// tokenSummary is summaryOf through the tokenizer.
+func tokenSummary(safe string, n int) string {
 	l := line{max: n}
 	z := xhtml.NewTokenizer(strings.NewReader(safe))
 	for !l.full() {

@@ -27,6 +27,8 @@ var markdownCases = []string{
 	"&amp; &lt; &gt; &quot; &#39; &copy; &#x1B; &#0; &#13; &nbsp; &bogus; &AMP; &amp",
 	"a < b > c \"q\" 's' ~~del~~ *em* **strong**\n\n---\n\n# H\n\nline  \nbreak\n\n> quote",
 	"\u00a0nbsp\u2028sep\u3000ideographic \u0085next \u00ad", "a\\<b\\> \\[c\\](d)",
+	"<textarea>a <b>b</b></textarea> <TITLE>t</TITLE> <p title='a>b'>c</p> <!-- d --> <B>e</B><br/>f",
+	"<h1 class=x>T</h1>body&amp;more <pre>\r\nx\ry</pre> <noscript>n</noscript> <xmp><i>x</i></xmp> <img alt='<>' src=a>",
 }
 
 // FuzzMarkdown checks the short ways against the long ones they stand for:
@@ -113,6 +115,22 @@ func TestKeptLink(t *testing.T) {
 		`<a href="http://a/&amp;">`, `<a href="HTTP://A/">`, `<a href="http://a/é">`, `<a title="t" href="http://a/">`} {
 		if keptLink([]byte(tag)) {
 			t.Errorf("keptLink(%q) = true, want false", tag)
+		}
+	}
+}
+
+// summaryOf hands HTML it cannot read tag by tag to the tokenizer: what
+// the tokenizer reads as raw text, comments, and what is no tag to it. The
+// policy lets none of it through; these are given to summaryOf directly.
+func TestSummaryOfOddHTML(t *testing.T) {
+	for _, h := range []string{
+		"<p>a</p><textarea>b <i>c</i> d</textarea>e", "x<script>if (a<b) {}</script>y", "<title>a<p>b</title>c",
+		"a<!-- <p> -->b", "a< p>b", "a<P>b</P>c", "<p>a<1>b", "a<", "a<p", "<p>&amp;lt;&#x41;&bogus;</p>",
+	} {
+		for _, n := range []int{0, 3, 280} {
+			if got, want := summaryOf(h, n), truncateWords(wholeText(h), n); got != want {
+				t.Errorf("summaryOf(%q, %d) = %q, want %q", h, n, got, want)
+			}
 		}
 	}
 }
