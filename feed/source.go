@@ -430,9 +430,10 @@ var errWriting = errors.New("file is still open for writing: left out until its 
 // still being copied in is told from a finished one. Where the file system
 // or the file's owner allows no lease, the file is read without one.
 // It gives the descriptor, the file's status, taken under the lease, and
-// whether the lease holds (the file's size cannot change then). The descriptor is a bare one (a regular file has nothing to gain from
-// Go's poller, which os.File would try and fail to register it with): a
-// cold build opens 100,000.
+// whether the lease holds (the file's size cannot change then). The
+// descriptor is a bare one (a regular file has nothing to gain from Go's
+// poller, which os.File would try and fail to register it with): a cold
+// build opens 100,000.
 func openRegular(p string) (fd int, st unix.Stat_t, leased bool, err error) {
 	fd, err = retryEINTR(func() (int, error) {
 		return unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
