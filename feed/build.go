@@ -220,6 +220,9 @@ func (b *Builder) Rebuild(paths []string) (Stats, error) {
 	if paths == nil {
 		paths = []string{""}
 	}
+	if b.Current() == nil {
+		b.disk.lookForPages() // what the first build may take from the folder as it is
+	}
 	if len(b.diskFailed) > 0 || b.disk.anyMissing() {
 		paths = slices.Concat(paths, b.recover()) // not into the caller's slice
 	}

@@ -279,16 +279,22 @@ func sanitizeOwn(h []byte, page *url.URL) (_ string, ok bool) {
 // keptLink reports whether tag is a link the policy keeps exactly as it
 // is, without asking it (its most common tag, and asking is most of its
 // cost): <a href="V"> where V is an http or https address that comes out of
-// url.Parse and String unchanged, and has nothing the tokenizer unescapes or
-// the policy escapes or refuses (quotes, '&', '<', '>', white space).
+// url.Parse and String unchanged, all printable ASCII (the policy trims
+// Unicode white space too), with nothing the tokenizer unescapes or the
+// policy escapes or refuses (quotes, '&', '<', '>', spaces).
 func keptLink(tag []byte) bool {
 	const start, end = `<a href="`, `">`
 	if len(tag) < len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
 		return false
 	}
 	v := string(tag[len(start) : len(tag)-len(end)])
-	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") || strings.ContainsAny(v, "\"&'<> \t\n\r\f") {
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7F || c == '"' || c == '&' || c == '\'' || c == '<' || c == '>' {
+			return false
+		}
 	}
 	u, err := url.Parse(v)
 	return err == nil && u.String() == v

@@ -92,7 +92,7 @@ func FuzzKeptLink(f *testing.F) {
 	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f",
 		"http://[::1]/", "http://a/%2F%20", "HTTP://A/", "http://a/b%zz", "http://a b/", "http://a/é",
 		"http://a/\"x", "http://a/&amp;", "http://a/&lt;", "https://x/a'b", "http:///a", "http://a/./b/../c",
-		"http://user:pw@a/", "http://a/?", "http://a/#", "http://a:bad/", "https:x", "http://a/\x00", "javascript://a/"} {
+		"http://user:pw@a/", "http://a/?", "http://a/#", "http://a:bad/", "https:x", "http://a/\x00", "javascript://a/", "http://a/?\u00a0", "http://a/?x\u0085", "http://a/?x\u3000"} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -112,7 +112,8 @@ func TestKeptLink(t *testing.T) {
 		}
 	}
 	for _, tag := range []string{`<a href="">`, `<a href=">`, `<a href="javascript://a/">`, `<a href="/a">`,
-		`<a href="http://a/&amp;">`, `<a href="HTTP://A/">`, `<a href="http://a/é">`, `<a title="t" href="http://a/">`} {
+		`<a href="http://a/&amp;">`, `<a href="HTTP://A/">`, `<a href="http://a/é">`, `<a title="t" href="http://a/">`,
+		"<a href=\"http://a/?\u00a0\">", "<a href=\"http://a/?x\u2028\">", "<a href=\"http://a/\x7f\">"} {
 		if keptLink([]byte(tag)) {
 			t.Errorf("keptLink(%q) = true, want false", tag)
 		}

@@ -33,8 +33,7 @@ type disk struct {
 	written map[string]*File // what the folder holds, as far as we know
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
-	noPages bool             // articles/ had no file when opened, and nothing was written since: has need not look
-	umaskOK bool             // the umask leaves a file created 0644 as it is: no fchmod needed
+	noPages bool             // articles/ had nothing but temporary files when the first build began: has need not look
 	placed  *storedCopy      // where a file renamed into place has its bytes: shared by all of them
 
 	// Temporary files are known by a number: the name of one is made
@@ -97,20 +96,13 @@ func openDisk(dir string) (*disk, error) {
 			err = sweep(filepath.Join(dir, e.Name()), e, nil)
 		}
 	}
-	noPages := true
 	if err == nil {
-		err = filepath.WalkDir(filepath.Join(dir, "articles"), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), tempPrefix) {
-				noPages = false
-			}
-			return sweep(p, d, err)
-		})
+		err = filepath.WalkDir(filepath.Join(dir, "articles"), sweep)
 		if errors.Is(err, fs.ErrNotExist) {
 			err = nil // no pages yet
 		}
 	}
-	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[uint64]string{}, noPages: noPages && err == nil}
-	d.umaskOK = umask()&0o644 == 0
+	d := &disk{dir: dir, written: map[string]*File{}, extra: map[string]int{}, temps: map[uint64]string{}}
 	d.run = strconv.FormatUint(rand.Uint64(), 36)
 	d.placed = &storedCopy{d: d}
 	return d, err
@@ -126,12 +118,39 @@ func (d *disk) adopt(name string, f *File) *File {
 	return f
 }
 
+// lookForPages notes, before the first build, whether the folder's
+// articles/ holds anything but temporary files: in one that does not, a
+// cold build need not look for each of its pages there.
+func (d *disk) lookForPages() {
+	d.noPages = false
+	dir, err := os.Open(filepath.Join(d.dir, "articles"))
+	if errors.Is(err, fs.ErrNotExist) {
+		d.noPages = true
+	}
+	if err != nil {
+		return
+	}
+	defer dir.Close()
+	for {
+		names, err := dir.Readdirnames(64)
+		for _, name := range names {
+			if !strings.HasPrefix(name, tempPrefix) {
+				return
+			}
+		}
+		if err != nil {
+			d.noPages = err == io.EOF
+			return
+		}
+	}
+}
+
 // has reports whether the folder has f's bytes at name already; if so it
 // gives f the file's date. f must be new: nobody else holds it yet. Safe to
 // call from several goroutines.
 func (d *disk) has(name string, f *File) bool {
 	if d.noPages && strings.HasPrefix(name, "articles/") {
-		return false // a cold build into a new folder: no stat of 100,000 pages that are not there
+		return false // a cold build into a folder without pages: no stat of 100,000 that are not there
 	}
 	p := d.path(name)
 	info, err := os.Stat(p)
@@ -394,7 +413,7 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 		}
 		var err error
 		fd, err = retryEINTR(func() (int, error) {
-			return unix.Open(d.tempPath(name, tmp), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+			return unix.Open(d.tempPath(name, tmp), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
 		})
 		if err == nil {
 			break
@@ -411,8 +430,10 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 		}
 	}
 	err := write(fdWriter(fd))
-	if err == nil && !d.umaskOK {
-		err = unix.Fchmod(fd, 0o644) // whatever the umask: a server reading the folder needs it
+	if err == nil {
+		// Whatever the umask, or a default ACL of the folder: a web server
+		// reading the folder needs it.
+		err = unix.Fchmod(fd, 0o644)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
@@ -425,24 +446,6 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 	d.temps[tmp] = name
 	d.mu.Unlock()
 	return tmp, nil
-}
-
-// umask is the process's file mode creation mask, as Linux gives it in
-// /proc/self/status (reading it with umask(2) would set it too, for every
-// goroutine); 0o777 if it cannot be read.
-func umask() uint32 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0o777
-	}
-	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
-				return uint32(m)
-			}
-		}
-	}
-	return 0o777
 }
 
 // fdWriter writes to a file descriptor, all of what it is given.
