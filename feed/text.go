@@ -165,27 +165,39 @@ func (l *line) full() bool { return l.max >= 0 && l.runes > l.max }
 func (l *line) space() { l.gap = true }
 
 // write adds s, each character copied as it was written, until the line
-// is full.
+// is full. A run of ASCII letters is copied at once, as far as it fits.
 func (l *line) write(s string) {
 	for i := 0; i < len(s) && !l.full(); {
 		c, w := rune(s[i]), 1
 		if c >= utf8.RuneSelf {
 			c, w = utf8.DecodeRuneInString(s[i:])
 		}
-		if unicode.IsSpace(c) { // an invalid byte is utf8.RuneError, kept as it is
+		if c < utf8.RuneSelf && asciiSpace[c] || c >= utf8.RuneSelf && unicode.IsSpace(c) { // an invalid byte is utf8.RuneError, kept as it is
 			l.gap = true
-		} else {
-			if l.gap && len(l.b) > 0 {
-				l.b = append(l.b, ' ')
-				l.runes++
-			}
-			l.gap = false
-			l.b = append(l.b, s[i:i+w]...)
+			i += w
+			continue
+		}
+		if l.gap && len(l.b) > 0 {
+			l.b = append(l.b, ' ')
 			l.runes++
 		}
+		l.gap = false
+		l.b = append(l.b, s[i:i+w]...)
+		l.runes++
 		i += w
+		// The ASCII that follows, at once, while the line is not full.
+		j := i
+		for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] && (l.max < 0 || l.runes+j-i <= l.max) {
+			j++
+		}
+		l.b = append(l.b, s[i:j]...)
+		l.runes += j - i
+		i = j
 	}
 }
+
+// asciiSpace is unicode.IsSpace for ASCII.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func (l *line) String() string { return string(l.b) }
 
