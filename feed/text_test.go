@@ -13,7 +13,7 @@ var textCases = []string{
 	"", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\nb\r\nc", "a\vb\fc",
 	"a\u00a0b", "a\u0085b", "\u2028a\u2029", "a\u3000b", "\u200bzero width",
 	"\xc2", "\xc2\x80", "a\xc2\x9fb", "\xc2\xa0", "\xef\xbf\xbe", "\xef\xbf\xbf", "\xef\xbf\xbd",
-	"\xef\xbf", "\xe2\xc2\x80", "\xff \xfe", "\x00\x01\x1f\x7f", "tab\tand\rcr", "é è ê",
+	"\xef\xbf", "\xe2\xc2\x80", "\xff \xfe", "\x00\x01\x1f\x7f", "a\x7fb", "tab\tand\rcr", "é è ê",
 }
 
 func TestOneLine(t *testing.T) {
