@@ -26,30 +26,37 @@ func TestOneLine(t *testing.T) {
 
 func TestXMLSafe(t *testing.T) {
 	for _, s := range textCases {
-		if utf8.ValidString(s) {
-			// A line of at most n characters stops at the first past n,
-			// or at the word after a space there.
-			words := []rune(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
-			for _, n := range []int{0, 1, 5, 40} {
-				k := min(len(words), n+1)
-				if k < len(words) && words[k-1] == ' ' {
-					k++
-				}
-				l, half := line{max: n}, len(string([]rune(s)[:len([]rune(s))/2])) // in two writes, split between characters
-				l.write(s[:half])
-				l.write(s[half:])
-				if got, want := l.String(), string(words[:k]); got != want || l.runes != k {
-					t.Errorf("line of %d: %q gives %q (%d), want %q (%d)", n, s, got, l.runes, want, k)
-				}
-			}
-		}
 		if got, want := hasXMLForbidden(s), strings.ContainsFunc(s, xmlForbidden); got != want {
 			t.Errorf("hasXMLForbidden(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
 
-// FuzzText checks the byte-wise oneLine and xmlSafe against their
+// checkLine checks a line of at most n characters, written in two pieces,
+// against the whole text's words: it stops at the first character past n,
+// or at the word after a space there.
+func checkLine(t *testing.T, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		return
+	}
+	words := []rune(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
+	half := len(string([]rune(s)[:len([]rune(s))/2])) // between characters
+	for _, n := range []int{0, 1, 5, 40} {
+		k := min(len(words), n+1)
+		if k < len(words) && words[k-1] == ' ' {
+			k++
+		}
+		l := line{max: n}
+		l.write(s[:half])
+		l.write(s[half:])
+		if got, want := l.String(), string(words[:k]); got != want || l.runes != k {
+			t.Errorf("line of %d: %q gives %q (%d), want %q (%d)", n, s, got, l.runes, want, k)
+		}
+	}
+}
+
+// FuzzText checks the byte-wise oneLine, line and xmlSafe against their
 // definitions by runes.
 func FuzzText(f *testing.F) {
 	for _, s := range textCases {
@@ -59,23 +66,7 @@ func FuzzText(f *testing.F) {
 		if got, want := oneLine(s), strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "); got != want {
 			t.Errorf("oneLine(%q) = %q, want %q", s, got, want)
 		}
-		if utf8.ValidString(s) {
-			// A line of at most n characters stops at the first past n,
-			// or at the word after a space there.
-			words := []rune(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
-			for _, n := range []int{0, 1, 5, 40} {
-				k := min(len(words), n+1)
-				if k < len(words) && words[k-1] == ' ' {
-					k++
-				}
-				l, half := line{max: n}, len(string([]rune(s)[:len([]rune(s))/2])) // in two writes, split between characters
-				l.write(s[:half])
-				l.write(s[half:])
-				if got, want := l.String(), string(words[:k]); got != want || l.runes != k {
-					t.Errorf("line of %d: %q gives %q (%d), want %q (%d)", n, s, got, l.runes, want, k)
-				}
-			}
-		}
+		checkLine(t, s)
 		if got, want := hasXMLForbidden(s), strings.ContainsFunc(s, xmlForbidden); got != want {
 			t.Errorf("hasXMLForbidden(%q) = %v, want %v", s, got, want)
 		}
