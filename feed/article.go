@@ -241,8 +241,8 @@ func (t textLines) join(from, to int) string {
 	return t.text[start:end]
 }
 
-// splitFrontMatter reads a file whose line first is "---", the start of a
-// YAML block that ends at the next "---" line.
+// splitFrontMatter reads a file whose line at index first is "---", the
+// start of a YAML block that ends at the next "---" line.
 func splitFrontMatter(t textLines, first int) (header, error) {
 	lines := t.lines
 	end := -1

@@ -174,14 +174,15 @@ func (l *line) full() bool { return l.max >= 0 && l.runes > l.max }
 func (l *line) space() { l.gap = true }
 
 // write adds s, each character copied as it was written, until the line
-// is full. A run of ASCII letters is copied at once, as far as it fits.
+// is full. A run of ASCII other than white space is copied at once, as far
+// as it fits.
 func (l *line) write(s string) {
 	for i := 0; i < len(s) && !l.full(); {
 		c, w := rune(s[i]), 1
 		if c >= utf8.RuneSelf {
-			c, w = utf8.DecodeRuneInString(s[i:])
+			c, w = utf8.DecodeRuneInString(s[i:]) // an invalid byte is utf8.RuneError, kept as it is
 		}
-		if c < utf8.RuneSelf && asciiSpace[c] || c >= utf8.RuneSelf && unicode.IsSpace(c) { // an invalid byte is utf8.RuneError, kept as it is
+		if c < utf8.RuneSelf && asciiSpace[c] || c >= utf8.RuneSelf && unicode.IsSpace(c) {
 			l.gap = true
 			i += w
 			continue
