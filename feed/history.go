@@ -104,9 +104,9 @@ func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
 			a.Updated = u.In(a.Published.Location())
 		}
 	default:
-		u := modTime.Truncate(time.Second)
-		if !u.After(r.updated()) {
-			u = r.updated().Add(time.Second)
+		u, last := modTime.Truncate(time.Second), r.updated()
+		if !u.After(last) {
+			u = last.Add(time.Second)
 		}
 		if u.After(a.Updated) {
 			a.Updated = u.In(a.Published.Location())

@@ -87,7 +87,7 @@ func wholeText(h string) string {
 }
 
 // FuzzKeptLink checks that a link keptLink passes is one the policy keeps
-// byte for byte, and that the common links are passed.
+// byte for byte (TestKeptLink, that the common ones are passed).
 func FuzzKeptLink(f *testing.F) {
 	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f",
 		"http://[::1]/", "http://a/%2F%20", "HTTP://A/", "http://a/b%zz", "http://a b/", "http://a/é",

@@ -271,13 +271,12 @@ const (
 // chooseCoding reads Accept-Encoding and picks, among the codings the file
 // has, the one the client weighs highest (best), and the one it would be
 // without brotli (for a file whose brotli turns out no smaller than its
-// gzip); brotli when it ties with gzip (it
-// is the smaller), identity when the client accepts neither, or names
-// identity with a higher weight. A coding the client does not name has the
-// weight of "*", or none when "*" is not named either; q=0 refuses it.
-// Identity is never refused: it is what the handler has when nothing else
-// is accepted. The first mention of a coding counts; "x-gzip" is gzip (RFC
-// 9110, 8.4.1.3).
+// gzip); brotli when it ties with gzip (it is the smaller), identity when
+// the client accepts neither, or names identity with a higher weight. A
+// coding the client does not name has the weight of "*", or none when "*"
+// is not named either; q=0 refuses it. Identity is never refused: it is
+// what the handler has when nothing else is accepted. The first mention of
+// a coding counts; "x-gzip" is gzip (RFC 9110, 8.4.1.3).
 func chooseCoding(values [][]byte, hasGzip, hasBr bool) (best, withoutBr coding) {
 	gz, br, star, id := -1, -1, -1, -1
 	for _, b := range values {

@@ -1023,9 +1023,10 @@ func TestWatchQuietWhenFolderGoes(t *testing.T) {
 	t.Errorf("a real watch error was not logged:\n%s", w.logs)
 }
 
-// readLimited gives a file's bytes whole: under the lease it stops at the
-// size the file had when opened, without a read that finds the end; a file
-// whose size says less than it has (as /proc's do) is read to its end.
+// readLimited gives a file's bytes whole, and its date; a file whose size
+// says less than it has (as /proc's do) is read to its end. That it leaves
+// out the read that finds the end under a lease is not seen here: no file
+// can grow under one.
 func TestReadLimited(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []int{0, 1, 4095, 4096, 100000} {
