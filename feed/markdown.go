@@ -29,6 +29,85 @@ var markdown = goldmark.New(
 	),
 )
 
+// unlinked is markdown without the autolinks of bare addresses (linkify),
+// which goldmark asks at every space of the text: a fifth of the parse, for
+// a link most articles do not have. parseBody uses it first.
+var unlinked = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough),
+	goldmark.WithParserOptions(
+		parser.WithInlineParsers(util.Prioritized(spacelessBudget{}, 0)),
+		parser.WithBlockParsers(util.Prioritized(budget{}, 0)),
+	),
+)
+
+// parseBody parses a Markdown body as markdown does. It parses without
+// linkify, then again with it only if that could change anything: linkify
+// starts a link only at "http:", "https:", "ftp:", "www." or an address
+// with "@", and until it does, the two parsers take the same steps. Those
+// bytes are no trigger of any other parser, so wherever linkify would
+// start, the first parse has them in a text node. A body whose text has
+// none (its link targets may) is parsed once.
+func parseBody(src []byte, pc parser.Context) ast.Node {
+	doc := unlinked.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	if !mayLink(src) || !linkableText(src, doc) {
+		return doc
+	}
+	again := parser.NewContext() // the first parse's references and state stay with it
+	again.Set(deadlineKey, pc.Get(deadlineKey))
+	doc = markdown.Parser().Parse(text.NewReader(src), parser.WithContext(again))
+	trimBeforeBreaks(src, doc)
+	return doc
+}
+
+// trimBeforeBreaks drops the white space before a line break that
+// goldmark leaves with linkify: that splits the text at every space, and
+// goldmark trims only the last piece of a line, leaving "a \n" of "a \t\n"
+// where CommonMark (and the parse without linkify) has "a\n".
+func trimBeforeBreaks(src []byte, doc ast.Node) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		t, ok := n.(*ast.Text)
+		if !ok || !entering || !t.SoftLineBreak() && !t.HardLineBreak() {
+			return ast.WalkContinue, nil
+		}
+		for t.Segment.Len() == 0 {
+			p, ok := t.PreviousSibling().(*ast.Text)
+			if !ok || p.Segment.Stop != t.Segment.Start || p.IsRaw() || p.SoftLineBreak() || p.HardLineBreak() {
+				break
+			}
+			p.Segment = p.Segment.TrimRightSpace(src)
+			t = p
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// mayLink reports whether b holds a piece of text linkify could start a
+// link at.
+func mayLink(b []byte) bool {
+	return bytes.IndexByte(b, '@') >= 0 || bytes.Contains(b, []byte("http:")) ||
+		bytes.Contains(b, []byte("https:")) || bytes.Contains(b, []byte("ftp:")) || bytes.Contains(b, []byte("www."))
+}
+
+// linkableText reports whether a text node of doc (parsed from src) holds
+// what linkify could start a link at. Code spans are left out: the code
+// span parser takes them whole, before linkify could look inside.
+func linkableText(src []byte, doc ast.Node) bool {
+	found := false
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.CodeSpan:
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			if mayLink(n.Segment.Value(src)) {
+				found = true
+				return ast.WalkStop, nil
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return found
+}
+
 // renderBudget is how long one article's Markdown may take. goldmark needs
 // time that grows with the square of the input for some shapes (tens of
 // thousands of "[a](" or nested block quotes); such an article is skipped
@@ -69,6 +148,14 @@ func (b budget) Parse(_ ast.Node, _ text.Reader, pc parser.Context) ast.Node {
 	b.check(pc)
 	return nil
 }
+
+// spacelessBudget is budget for a parser without linkify, the one inline
+// parser that starts at a space: the others start at its other triggers,
+// and a space that triggers nothing costs nothing (goldmark splits the
+// text at every space that is a trigger).
+type spacelessBudget struct{ budget }
+
+func (spacelessBudget) Trigger() []byte { return []byte("[]!(<*_`~>-+") }
 
 func (b budget) Open(_ ast.Node, _ text.Reader, pc parser.Context) (ast.Node, parser.State) {
 	b.check(pc)
@@ -135,7 +222,7 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 			err = errTooComplex
 		}
 	}()
-	doc := markdown.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	doc := parseBody(src, pc)
 	var raw htmlBuffer
 	raw.Grow(len(src) + len(src)/2)
 	if err := markdown.Renderer().Render(&raw, src, doc); err != nil {

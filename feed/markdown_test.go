@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	xhtml "golang.org/x/net/html"
 )
@@ -32,8 +34,8 @@ var markdownCases = []string{
 }
 
 // FuzzMarkdown checks the short ways against the long ones they stand for:
-// sanitizeOwn against the policy over absolutize, and summaryOf against the
-// tokenizer over the whole text.
+// parseBody against markdown's own parser, sanitizeOwn against the policy
+// over absolutize, and summaryOf against the tokenizer over the whole text.
 func FuzzMarkdown(f *testing.F) {
 	for _, md := range markdownCases {
 		f.Add(md)
@@ -44,10 +46,13 @@ func FuzzMarkdown(f *testing.F) {
 			return // Parse repairs it first; goldmark may split a bad sequence
 		}
 		src := []byte(md)
-		doc := markdown.Parser().Parse(text.NewReader(src))
+		doc := linkedParse(src)
 		var out bytes.Buffer
 		if err := markdown.Renderer().Render(&out, src, doc); err != nil {
 			t.Fatal(err)
+		}
+		if fast := renderTree(src, parseBody(src, parser.NewContext())); fast != out.String() {
+			t.Fatalf("parseBody(%q) renders\n %q\nnot as markdown does\n %q", src, fast, out.Bytes())
 		}
 		want := policy.SanitizeBytes(absolutize(out.Bytes(), page))
 		raw := rawHTMLNode(doc)
@@ -84,6 +89,85 @@ func wholeText(h string) string {
 			}
 		}
 	}
+}
+
+// linkedParse parses src as parseBody stands for: with linkify asked at
+// every space, and the white space before line breaks trimmed.
+func linkedParse(src []byte) ast.Node {
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	trimBeforeBreaks(src, doc)
+	return doc
+}
+
+func renderTree(src []byte, doc ast.Node) string {
+	var out bytes.Buffer
+	markdown.Renderer().Render(&out, src, doc) // a bytes.Buffer takes every write
+	return out.String()
+}
+
+// TestParseBodyLinks checks when parseBody parses a second time, with
+// linkify: when the text (not a link's target, nor code) has an address or
+// an "@".
+func TestParseBodyLinks(t *testing.T) {
+	for _, tc := range []struct {
+		md       string
+		linkable bool
+	}{
+		{"see https://example.com/a today", true}, {"www.example.com", true}, {"(ftp://a.b/c)", true},
+		{"write to me@example.com", true}, {"*http://a.b*", true}, {"[http://a.b](/c)", true},
+		{"[a](https://example.com/b) and [c](http://d/e \"f\")", false}, {"<https://example.com/> <a@b.com>", false},
+		{"`http://a.b` and\n\n    www.example.com", false}, {"[r]\n\n[r]: https://example.com/r", false},
+		{"![i](https://a/b.png) http not ftp nor www", false},
+	} {
+		src := []byte(tc.md)
+		doc := unlinked.Parser().Parse(text.NewReader(src))
+		if got := mayLink(src) && linkableText(src, doc); got != tc.linkable {
+			t.Errorf("%q: linkable %v, want %v", tc.md, got, tc.linkable)
+		}
+		got, want := renderTree(src, parseBody(src, parser.NewContext())), renderTree(src, linkedParse(src))
+		if got != want {
+			t.Errorf("%q: parseBody renders %q, markdown %q", tc.md, got, want)
+		}
+		if tc.linkable && tc.md[0] != '[' && !strings.Contains(got, "<a href=") {
+			t.Errorf("%q: no link in %q", tc.md, got)
+		}
+	}
+}
+
+// With linkify, goldmark keeps white space before a line break when there
+// are two or more characters of it: trimBeforeBreaks drops it, as the parse
+// without linkify does and CommonMark says.
+func TestTrimBeforeBreaks(t *testing.T) {
+	for md, want := range map[string]string{
+		"a \t\nwww.example.com":    "<p>a\n<a href=\"http://www.example.com\">www.example.com</a></p>\n",
+		"a b    \nwww.example.com": "<p>a b<br>\n<a href=\"http://www.example.com\">www.example.com</a></p>\n",
+		"a  \\\nwww.example.com":   "<p>a  <br>\n<a href=\"http://www.example.com\">www.example.com</a></p>\n",
+		"*a* \t \n`b`   \nx@y.org": "<p><em>a</em>\n<code>b</code><br>\n<a href=\"mailto:x@y.org\">x@y.org</a></p>\n",
+	} {
+		src := []byte(md)
+		if got := renderTree(src, parseBody(src, parser.NewContext())); got != want {
+			t.Errorf("%q renders %q, want %q", md, got, want)
+		}
+	}
+}
+
+// TestParseBodyShort compares parseBody with markdown (and the trimming)
+// on every body of up to five characters from those that start or end
+// something inline: the fuzz test's seeds are longer.
+func TestParseBodyShort(t *testing.T) {
+	alphabet := []byte("0 \t\n\\*_(")
+	var try func(md []byte)
+	try = func(md []byte) {
+		if got, want := renderTree(md, parseBody(md, parser.NewContext())), renderTree(md, linkedParse(md)); got != want {
+			t.Fatalf("%q: parseBody renders %q, markdown %q", md, got, want)
+		}
+		if len(md) < 5 {
+			for _, c := range alphabet {
+				try(append(md, c))
+			}
+		}
+	}
+	try(nil)
 }
 
 // FuzzKeptLink checks that a link keptLink passes is one the policy keeps
