@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ var unlinked = goldmark.New(
 // none (its link targets may) is parsed once.
 func parseBody(src []byte, pc parser.Context) ast.Node {
 	doc := unlinked.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
-	if !mayLink(src) || !linkableText(src, doc) {
+	if !linkableText(src, doc) {
 		return doc
 	}
 	again := parser.NewContext() // the first parse's references and state stay with it
@@ -57,6 +58,57 @@ func parseBody(src []byte, pc parser.Context) ast.Node {
 	doc = markdown.Parser().Parse(text.NewReader(src), parser.WithContext(again))
 	trimBeforeBreaks(src, doc)
 	return doc
+}
+
+var linkWords = [][]byte{[]byte("http:"), []byte("https:"), []byte("ftp:"), []byte("www.")}
+
+// linkableText reports whether a text node of doc (parsed from src without
+// linkify) holds what linkify could start a link at: an "@", or a word of
+// linkWords outside code. An address's first part may hold a "`", where
+// the parse without linkify starts a code span: an "@" in code counts.
+func linkableText(src []byte, doc ast.Node) bool {
+	var words [][2]int // where each word of linkWords is, from and to
+	var ats []int
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '@')
+		if j < 0 {
+			break
+		}
+		ats = append(ats, i+j)
+		i += j + 1
+	}
+	for _, w := range linkWords {
+		for i := 0; ; {
+			j := bytes.Index(src[i:], w)
+			if j < 0 {
+				break
+			}
+			words = append(words, [2]int{i + j, i + j + len(w)})
+			i += j + 1
+		}
+	}
+	if len(words) == 0 && len(ats) == 0 {
+		return false
+	}
+	found, inCode := false, false
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.CodeSpan:
+			inCode = entering
+		case *ast.Text:
+			if !entering {
+				break
+			}
+			from, to := n.Segment.Start, n.Segment.Stop
+			found = slices.ContainsFunc(ats, func(at int) bool { return from <= at && at < to }) ||
+				!inCode && slices.ContainsFunc(words, func(w [2]int) bool { return from <= w[0] && w[1] <= to })
+			if found {
+				return ast.WalkStop, nil
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return found
 }
 
 // trimBeforeBreaks drops the white space before a line break that
@@ -79,33 +131,6 @@ func trimBeforeBreaks(src []byte, doc ast.Node) {
 		}
 		return ast.WalkContinue, nil
 	})
-}
-
-// mayLink reports whether b holds a piece of text linkify could start a
-// link at.
-func mayLink(b []byte) bool {
-	return bytes.IndexByte(b, '@') >= 0 || bytes.Contains(b, []byte("http:")) ||
-		bytes.Contains(b, []byte("https:")) || bytes.Contains(b, []byte("ftp:")) || bytes.Contains(b, []byte("www."))
-}
-
-// linkableText reports whether a text node of doc (parsed from src) holds
-// what linkify could start a link at. Code spans are left out: the code
-// span parser takes them whole, before linkify could look inside.
-func linkableText(src []byte, doc ast.Node) bool {
-	found := false
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		switch n := n.(type) {
-		case *ast.CodeSpan:
-			return ast.WalkSkipChildren, nil
-		case *ast.Text:
-			if mayLink(n.Segment.Value(src)) {
-				found = true
-				return ast.WalkStop, nil
-			}
-		}
-		return ast.WalkContinue, nil
-	})
-	return found
 }
 
 // renderBudget is how long one article's Markdown may take. goldmark needs

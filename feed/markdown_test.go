@@ -106,8 +106,9 @@ func renderTree(src []byte, doc ast.Node) string {
 }
 
 // TestParseBodyLinks checks when parseBody parses a second time, with
-// linkify: when the text (not a link's target, nor code) has an address or
-// an "@".
+// linkify: when the text (not a link's target) has an "@", or an address
+// outside code. In "a`b@c.com`" linkify takes "a`b@c.com" for an address
+// before the code span is seen.
 func TestParseBodyLinks(t *testing.T) {
 	for _, tc := range []struct {
 		md       string
@@ -115,20 +116,21 @@ func TestParseBodyLinks(t *testing.T) {
 	}{
 		{"see https://example.com/a today", true}, {"www.example.com", true}, {"(ftp://a.b/c)", true},
 		{"write to me@example.com", true}, {"*http://a.b*", true}, {"[http://a.b](/c)", true},
+		{"x a`b@c.com` y", true}, {"`b@c.com`", true},
 		{"[a](https://example.com/b) and [c](http://d/e \"f\")", false}, {"<https://example.com/> <a@b.com>", false},
 		{"`http://a.b` and\n\n    www.example.com", false}, {"[r]\n\n[r]: https://example.com/r", false},
 		{"![i](https://a/b.png) http not ftp nor www", false},
 	} {
 		src := []byte(tc.md)
 		doc := unlinked.Parser().Parse(text.NewReader(src))
-		if got := mayLink(src) && linkableText(src, doc); got != tc.linkable {
+		if got := linkableText(src, doc); got != tc.linkable {
 			t.Errorf("%q: linkable %v, want %v", tc.md, got, tc.linkable)
 		}
 		got, want := renderTree(src, parseBody(src, parser.NewContext())), renderTree(src, linkedParse(src))
 		if got != want {
 			t.Errorf("%q: parseBody renders %q, markdown %q", tc.md, got, want)
 		}
-		if tc.linkable && tc.md[0] != '[' && !strings.Contains(got, "<a href=") {
+		if tc.linkable && !strings.ContainsAny(tc.md[:1], "[`") && !strings.Contains(got, "<a href=") {
 			t.Errorf("%q: no link in %q", tc.md, got)
 		}
 	}
