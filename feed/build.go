@@ -376,7 +376,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	}
 	for _, a := range b.window {
 		if c, ok := b.pages[a.Slug]; ok && c.art == a && !inWindow[a] {
-			shelve(a, c.file, c.file.Body())
+			b.shelve(a, c.file, c.file.Body())
 		}
 	}
 	b.window = window
@@ -435,7 +435,7 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) *File {
 	body := b.frame.page(a)
 	old := before.get(name)
 	f := newFile(name, body, old, now)
-	shelve(a, f, body)
+	b.shelve(a, f, body)
 	if f == old {
 		return f
 	}
@@ -523,9 +523,9 @@ func (b *Builder) adopt(name string, f, prev *File) *File {
 // page is made again), from the page, or from the article's file if the
 // page is gone.
 
-func shelve(a *Article, page *File, body []byte) {
-	at := bytes.Index(body, []byte(a.HTML))
-	if a.HTML == "" || at < 0 { // never the second: Page writes it as it is
+func (b *Builder) shelve(a *Article, page *File, body []byte) {
+	at := b.frame.htmlAt(body, a.HTML)
+	if a.HTML == "" || at < 0 { // never the second: page writes it as it is
 		return
 	}
 	a.shelf, a.shelfAt, a.shelfLen = page, at, len(a.HTML)

@@ -277,3 +277,13 @@ func (f *pageFrame) page(a *Article) []byte {
 	b = append(b, a.HTML...)
 	return append(b, f.tail...)
 }
+
+// htmlAt gives where page put html in body, a page it made; -1 if it is
+// not there.
+func (f *pageFrame) htmlAt(body []byte, html string) int {
+	at := len(body) - len(f.tail) - len(html)
+	if at < 0 || string(body[at:at+len(html)]) != html {
+		return -1
+	}
+	return at
+}

@@ -166,8 +166,17 @@ func TestPagesMatchTemplate(t *testing.T) {
 			if err := oracleTemplates.ExecuteTemplate(&want, "page", oracleData{d, a, template.HTML(a.HTML)}); err != nil {
 				t.Fatal(err)
 			}
-			if got := frame.page(a); !bytes.Equal(got, want.Bytes()) {
+			got := frame.page(a)
+			if !bytes.Equal(got, want.Bytes()) {
 				t.Fatalf("site %+v, article %+v:\n got %s\nwant %s", s, a, got, want.Bytes())
+			}
+			// Where the article's HTML is, for shelve: the last place
+			// it is in the page (it may be in the title too).
+			if at := frame.htmlAt(got, a.HTML); at < 0 || at != bytes.LastIndex(got, []byte(a.HTML)) {
+				t.Fatalf("htmlAt = %d in %s", at, got)
+			}
+			if at := frame.htmlAt(got, "<p>other</p>\n"); at != -1 {
+				t.Fatalf("htmlAt of HTML not in the page = %d", at)
 			}
 		}
 	}
