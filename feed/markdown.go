@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -236,7 +237,10 @@ var policy = func() *bluemonday.Policy {
 // point at absolute addresses, resolved against page (the article's own
 // address), so they work in any feed reader.
 func renderBody(body string, page *url.URL) (_ string, err error) {
-	src := []byte(capQuoteDepth(body))
+	s := scratches.Get().(*scratch)
+	defer s.put()
+	s.src = append(s.src[:0], capQuoteDepth(body)...)
+	src := s.src
 	pc := parser.NewContext()
 	pc.Set(deadlineKey, &deadline{at: time.Now().Add(renderBudget)})
 	defer func() {
@@ -248,9 +252,10 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 		}
 	}()
 	doc := parseBody(src, pc)
-	var raw htmlBuffer
+	raw := &s.raw
+	raw.Reset()
 	raw.Grow(len(src) + len(src)/2)
-	if err := markdown.Renderer().Render(&raw, src, doc); err != nil {
+	if err := markdown.Renderer().Render(raw, src, doc); err != nil {
 		return "", err
 	}
 	// Links are made absolute first, so "#part" and "other.html" are judged
@@ -258,11 +263,32 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 	// Character references such as &#x1B; come out as the characters
 	// themselves: drop those XML forbids, so any feed can carry the HTML.
 	if !hasRawHTML(src, doc) {
-		if safe, ok := sanitizeOwn(raw.Bytes(), page); ok {
+		if safe, ok := sanitizeOwn(raw.Bytes(), page, &s.out); ok {
 			return xmlSafe(safe), nil
 		}
 	}
 	return xmlSafe(string(policy.SanitizeBytes(absolutize(raw.Bytes(), page)))), nil
+}
+
+// scratch is what rendering one body writes and drops: kept for the next
+// body, so that a cold build does not make (and collect) 12 KB an article.
+type scratch struct {
+	src []byte     // the Markdown, for goldmark
+	raw htmlBuffer // goldmark's HTML
+	out []byte     // the sanitised HTML, before it is a string
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch is the most a scratch buffer keeps for the next body: one of a
+// rare big article is dropped with it.
+const maxScratch = 64 << 10
+
+func (s *scratch) put() {
+	if cap(s.src) > maxScratch || s.raw.Cap() > maxScratch || cap(s.out) > maxScratch {
+		*s = scratch{}
+	}
+	scratches.Put(s)
 }
 
 // htmlBuffer is a bytes.Buffer that goldmark writes to directly: any other
@@ -328,9 +354,11 @@ func absolutize(h []byte, page *url.URL) []byte {
 // the policy all at once, between <br> tags. Text is unescaped and escaped
 // again as the tokenizer and the policy do it. ok is false, and the caller
 // takes the long way, for anything else: a tag not known here, or one the
-// policy drops, whose end tag it would drop too.
-func sanitizeOwn(h []byte, page *url.URL) (_ string, ok bool) {
-	out := make([]byte, 0, len(h)+len(h)/8)
+// policy drops, whose end tag it would drop too. It works in *buf, and
+// leaves it there for the next call.
+func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
+	out := slices.Grow((*buf)[:0], len(h)+len(h)/8)
+	defer func() { *buf = out[:0] }()
 	var tags []string // with attributes, made absolute
 	var at []int      // where in out each goes
 	for len(h) > 0 {

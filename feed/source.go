@@ -334,7 +334,10 @@ func (l *library) load(f found, prev *entry) *entry {
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
-	data, modTime, err := readLimited(filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	buf := readBuffers.Get().(*[]byte)
+	defer putReadBuffer(buf)
+	data, modTime, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	*buf = data // nothing below keeps it: Parse copies what it takes
 	if err == nil {
 		// What was read, not what the scan saw a moment before, is what the
 		// next scan compares with: a write in between is then read again,
@@ -486,7 +489,10 @@ func stillWriting(p string) bool {
 // half-written (see openRegular).
 // Its modification time is read with the bytes, under the lease: the one a
 // directory scan saw may be older than the bytes.
-func readLimited(p string) ([]byte, time.Time, error) {
+func readLimited(p string) ([]byte, time.Time, error) { return readInto(nil, p) }
+
+// readInto is readLimited into buf's room.
+func readInto(buf []byte, p string) ([]byte, time.Time, error) {
 	fd, st, leased, err := openRegular(p)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -499,7 +505,7 @@ func readLimited(p string) ([]byte, time.Time, error) {
 	// finds the end; under the lease the size cannot change, and that
 	// second read is left out. A file that grew meanwhile (written without
 	// a lease) is read on to the limit.
-	data := make([]byte, 0, st.Size+1)
+	data := slices.Grow(buf[:0], int(st.Size)+1)
 	for len(data) <= MaxArticleSize {
 		if len(data) == cap(data) {
 			data = slices.Grow(data, len(data))
@@ -514,6 +520,17 @@ func readLimited(p string) ([]byte, time.Time, error) {
 		}
 	}
 	return nil, time.Time{}, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
+}
+
+// readBuffers hold the bytes of the file being loaded, on each core, for
+// the next file.
+var readBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func putReadBuffer(buf *[]byte) {
+	if cap(*buf) > maxScratch {
+		*buf = nil // of a rare big article
+	}
+	readBuffers.Put(buf)
 }
 
 // listing is the published articles, newest first, and what changed since
