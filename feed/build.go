@@ -432,7 +432,11 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) *File {
 	name := PagePath(a.Slug)
 	b.unshelve(a)
-	body := b.frame.page(a)
+	// Written to the folder (or compressed) below, and then dropped: the
+	// file holds its bytes in neither case.
+	buf := buffers.Get().(*[]byte)
+	body := b.frame.appendPage(*buf, a)
+	defer func() { *buf = body; putBuffer(buf) }()
 	old := before.get(name)
 	f := newFile(name, body, old, now)
 	b.shelve(a, f, body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 	"time"
 )
@@ -252,13 +253,16 @@ func (s Site) pageFrame() (*pageFrame, error) {
 //	HTML
 //
 // escaped as html/template escapes them (the HTML is sanitised already).
-func (f *pageFrame) page(a *Article) []byte {
+func (f *pageFrame) page(a *Article) []byte { return f.appendPage(nil, a) }
+
+// appendPage is page, written into b's room.
+func (f *pageFrame) appendPage(b []byte, a *Article) []byte {
 	n := len(f.head) + len(f.site) + len(f.mid) + len(f.tail) + len(a.HTML) +
 		2*len(a.Title) + len(a.Author) + 2*len(time.RFC3339) + 64
 	for _, t := range a.Tags {
 		n += len(t) + len(` · <span class="tag"></span>`)
 	}
-	b := make([]byte, 0, n+n/16) // room for a few escapes
+	b = slices.Grow(b[:0], n+n/16) // room for a few escapes
 	b = append(b, f.head...)
 	b = appendEscaped(b, a.Title, &templateEscapes)
 	b = append(b, f.site...)

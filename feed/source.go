@@ -334,8 +334,8 @@ func (l *library) load(f found, prev *entry) *entry {
 	if prev != nil {
 		e.art, e.slug = prev.art, prev.slug
 	}
-	buf := readBuffers.Get().(*[]byte)
-	defer putReadBuffer(buf)
+	buf := buffers.Get().(*[]byte)
+	defer putBuffer(buf)
 	data, modTime, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
 	*buf = data // nothing below keeps it: Parse copies what it takes
 	if err == nil {
@@ -522,15 +522,15 @@ func readInto(buf []byte, p string) ([]byte, time.Time, error) {
 	return nil, time.Time{}, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
 }
 
-// readBuffers hold the bytes of the file being loaded, on each core, for
-// the next file.
-var readBuffers = sync.Pool{New: func() any { return new([]byte) }}
+// buffers are for bytes made and dropped with each article (those of its
+// file, and of its page), kept for the next one.
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
 
-func putReadBuffer(buf *[]byte) {
+func putBuffer(buf *[]byte) {
 	if cap(*buf) > maxScratch {
 		*buf = nil // of a rare big article
 	}
-	readBuffers.Put(buf)
+	buffers.Put(buf)
 }
 
 // listing is the published articles, newest first, and what changed since
