@@ -386,7 +386,9 @@ func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
 			if !attrTags[string(tag[1:sp])] {
 				return "", false
 			}
-			if abs := absolutizeLinks(tag, page); keptLink(abs) {
+			if keptAsIs(tag) {
+				out = append(out, tag...)
+			} else if abs := absolutizeLinks(tag, page); keptLink(abs) {
 				out = append(out, abs...)
 			} else {
 				tags = append(tags, string(abs))
@@ -423,21 +425,37 @@ func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
 // Unicode white space too), with nothing the tokenizer unescapes or the
 // policy escapes or refuses (quotes, '&', '<', '>', spaces).
 func keptLink(tag []byte) bool {
+	_, ok := keptAddress(tag)
+	return ok
+}
+
+// keptAsIs reports whether tag, as goldmark wrote it, is a link that
+// absolutizeLinks leaves as it is and keptLink passes: an address keptLink
+// passes is absolute, and resolving it changes only its "." and ".."
+// segments. One parse of the address, where making it absolute and
+// judging it take two, and a resolution.
+func keptAsIs(tag []byte) bool {
+	u, ok := keptAddress(tag)
+	return ok && !strings.Contains(u.EscapedPath(), "/.")
+}
+
+// keptAddress is keptLink, with the address parsed.
+func keptAddress(tag []byte) (*url.URL, bool) {
 	const start, end = `<a href="`, `">`
 	if len(tag) < len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
-		return false
+		return nil, false
 	}
 	v := string(tag[len(start) : len(tag)-len(end)])
 	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
-		return false
+		return nil, false
 	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c <= ' ' || c >= 0x7F || c == '"' || c == '&' || c == '\'' || c == '<' || c == '>' {
-			return false
+			return nil, false
 		}
 	}
 	u, err := url.Parse(v)
-	return err == nil && u.String() == v
+	return u, err == nil && u.String() == v
 }
 
 // tagSep separates the tags sanitizeOwn gives the policy: a tag it keeps as

@@ -179,9 +179,10 @@ func FuzzKeptLink(f *testing.F) {
 	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f",
 		"http://[::1]/", "http://a/%2F%20", "HTTP://A/", "http://a/b%zz", "http://a b/", "http://a/é",
 		"http://a/\"x", "http://a/&amp;", "http://a/&lt;", "https://x/a'b", "http:///a", "http://a/./b/../c",
-		"http://user:pw@a/", "http://a/?", "http://a/#", "http://a:bad/", "https:x", "http://a/\x00", "javascript://a/", "http://a/?\u00a0", "http://a/?x\u0085", "http://a/?x\u3000"} {
+		"http://user:pw@a/", "http://a/?", "http://a/#", "http://a/b/../c", "http://a/./", "http://a/b/..", "http://a/.b", "http://a", "http://a:bad/", "https:x", "http://a/\x00", "javascript://a/", "http://a/?\u00a0", "http://a/?x\u0085", "http://a/?x\u3000"} {
 		f.Add(v)
 	}
+	page, _ := url.Parse("https://example.com/blog/articles/a%20b.html")
 	f.Fuzz(func(t *testing.T, v string) {
 		tag := `<a href="` + v + `">`
 		if keptLink([]byte(tag)) {
@@ -189,13 +190,24 @@ func FuzzKeptLink(f *testing.F) {
 				t.Fatalf("keptLink(%q), but the policy gives %q", tag, clean)
 			}
 		}
+		if keptAsIs([]byte(tag)) {
+			if abs := absolutizeLinks([]byte(tag), page); string(abs) != tag || !keptLink(abs) {
+				t.Fatalf("keptAsIs(%q), but absolutizeLinks gives %q (kept: %v)", tag, abs, keptLink(abs))
+			}
+		}
 	})
 }
 
 func TestKeptLink(t *testing.T) {
 	for _, v := range []string{"http://127.0.0.1:8080/articles/a.html", "https://example.com/a/b?c=d;e#f", "http://a/%2F%20"} {
-		if tag := `<a href="` + v + `">`; !keptLink([]byte(tag)) {
-			t.Errorf("keptLink(%q) = false, want true", tag)
+		if tag := `<a href="` + v + `">`; !keptLink([]byte(tag)) || !keptAsIs([]byte(tag)) {
+			t.Errorf("keptLink(%q) = %v, keptAsIs %v, want both", tag, keptLink([]byte(tag)), keptAsIs([]byte(tag)))
+		}
+	}
+	// Kept, once made absolute: their dot segments go.
+	for _, v := range []string{"http://a/b/../c", "http://a/./b", "https://a/b/.."} {
+		if tag := `<a href="` + v + `">`; !keptLink([]byte(tag)) || keptAsIs([]byte(tag)) {
+			t.Errorf("keptLink(%q) = %v, keptAsIs %v, want true and false", tag, keptLink([]byte(tag)), keptAsIs([]byte(tag)))
 		}
 	}
 	for _, tag := range []string{`<a href="">`, `<a href=">`, `<a href="javascript://a/">`, `<a href="/a">`,
