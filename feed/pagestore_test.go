@@ -327,3 +327,142 @@ func privateByACL(t *testing.T, dir string) bool {
 	must(t, os.Remove(probe))
 	return info.Mode().Perm() == 0o600
 }
+
+// A first build into a folder without pages writes them to a folder of
+// their own and renames that to articles/, one rename for them all; pages
+// of articles wanting one slug, and of sub-folders, are where they belong.
+// If something came into articles/ meanwhile, the pages are renamed into
+// it one by one, and it stays (a page of no article goes, as on any first
+// write). Nothing of the staging folder is left.
+func TestFirstBuildPagesAtOnce(t *testing.T) {
+	for _, intruder := range []bool{false, true} {
+		cfg, _ := testConfig(t, "https://example.com/")
+		writeArticle(t, cfg.ArticlesDir, "post.md", "From md\n---\n2020-01-01\n\nmd body\n")
+		writeArticle(t, cfg.ArticlesDir, "post.txt", "From txt\n---\n2020-01-02\n\ntxt body\n")
+		writeArticle(t, cfg.ArticlesDir, "sub/deep.md", "Deep\n---\n2020-01-03\n\ndeep body\n")
+		b, err := NewBuilder(cfg)
+		must(t, err)
+		// The first build, step by step, as Rebuild takes it.
+		b.mu.Lock()
+		b.disk.lookForPages()
+		must(t, b.refresh(""))
+		if !b.disk.staging {
+			t.Fatal("a first build into an empty folder does not stage its pages")
+		}
+		staged, err := os.Stat(b.disk.stagingDir())
+		must(t, err)
+		if _, err := os.Stat(filepath.Join(cfg.OutDir, "articles")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("articles/ is there before the pages are written (%v)", err)
+		}
+		note := filepath.Join(cfg.OutDir, "articles", "notes.txt")
+		stray := filepath.Join(cfg.OutDir, "articles", "stray.html")
+		if intruder { // a page of nobody's is removed, as any is on a first write
+			must(t, os.MkdirAll(filepath.Dir(note), 0o755))
+			must(t, os.WriteFile(note, []byte("mine"), 0o644))
+			must(t, os.WriteFile(stray, []byte("?"), 0o644))
+		}
+		snap, changed, err := b.render(b.lib.articles())
+		must(t, err)
+		must(t, b.writeDisk(snap, changed))
+		b.cur.Store(snap)
+		b.mu.Unlock()
+
+		root := filepath.Join(cfg.OutDir, "articles")
+		info, err := os.Stat(root)
+		must(t, err)
+		if same := os.SameFile(info, staged); same == intruder {
+			t.Errorf("intruder %v: articles/ is the staging folder renamed: %v", intruder, same)
+		}
+		if data, err := os.ReadFile(note); intruder && (err != nil || string(data) != "mine") {
+			t.Errorf("the file that came into articles/ is gone (%v)", err)
+		}
+		if _, err := os.Stat(stray); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("intruder %v: a page of no article is left (%v)", intruder, err)
+		}
+		top, err := os.ReadDir(cfg.OutDir)
+		must(t, err)
+		for _, e := range top {
+			if strings.HasPrefix(e.Name(), tempPrefix) {
+				t.Errorf("intruder %v: %s left in the output folder", intruder, e.Name())
+			}
+		}
+		pages := 0
+		must(t, filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || !strings.HasSuffix(p, ".html") {
+				return err
+			}
+			pages++
+			name := filepath.ToSlash(strings.TrimPrefix(p, cfg.OutDir+"/"))
+			onDisk, err := os.ReadFile(p)
+			if f := snap.File(name); f == nil || err != nil || !bytes.Equal(f.Body(), onDisk) {
+				t.Errorf("intruder %v: %s on disk is not the page served (%v)", intruder, name, err)
+			}
+			return nil
+		}))
+		if pages != 3 || snap.File("articles/sub/deep.html") == nil || snap.File("articles/post.html") == nil {
+			t.Errorf("intruder %v: %d pages on disk, want post, its clash and sub/deep", intruder, pages)
+		}
+		if strings.Contains(string(snap.File("articles/post.html").Body()), "txt body") {
+			t.Errorf("articles/post.html holds post.txt's page; post.md sorts first")
+		}
+	}
+}
+
+// An articles/ that is a link to an empty folder is kept: rename puts no
+// folder over it, and the pages are renamed into it one by one. A staging
+// folder left by a run that stopped is removed at start.
+func TestStagingKeepsLinkAndIsSwept(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nbody\n")
+	elsewhere := t.TempDir()
+	must(t, os.MkdirAll(cfg.OutDir, 0o755))
+	must(t, os.Symlink(elsewhere, filepath.Join(cfg.OutDir, "articles")))
+	left := filepath.Join(cfg.OutDir, tempPrefix+"old-articles")
+	must(t, os.MkdirAll(filepath.Join(left, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(left, "sub", "x.html"), []byte("x"), 0o644))
+	b := build(t, cfg)
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a staging folder left by another run is still there (%v)", err)
+	}
+	if info, err := os.Lstat(filepath.Join(cfg.OutDir, "articles")); err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("articles/, a link, was replaced (%v)", err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(elsewhere, "a.html"))
+	if err != nil || !bytes.Equal(onDisk, b.Current().File("articles/a.html").Body()) {
+		t.Errorf("the page is not in the folder the link leads to (%v)", err)
+	}
+}
+
+// Two pages made for one name in a first build (two articles wanted its
+// slug): the first has the name in the staging folder, the second lies
+// beside it. When the second is the one published, the first goes before
+// the second takes the name.
+func TestStagedClashKeepsClaimedPage(t *testing.T) {
+	out := t.TempDir()
+	d, err := openDisk(out)
+	must(t, err)
+	d.lookForPages()
+	name := "articles/post.html"
+	first, err := d.writeTemp(name, []byte("first"))
+	must(t, err)
+	second, err := d.writeTemp(name, []byte("second"))
+	must(t, err)
+	if !d.staging || first&stagedName == 0 || second&stagedBeside == 0 {
+		t.Fatalf("staging %v, temporary files %x and %x: want the first at its name, the second beside it", d.staging, first, second)
+	}
+	f := newFile(name, []byte("second"), nil, time.Now())
+	f.body = nil
+	f.storedAt(d, second)
+	if errs := d.write((*fileSet)(nil).with(map[string]*File{name: f}), nil, nil); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	entries, err := os.ReadDir(filepath.Join(out, "articles"))
+	must(t, err)
+	onDisk, err := os.ReadFile(filepath.Join(out, "articles", "post.html"))
+	if err != nil || string(onDisk) != "second" || len(entries) != 1 {
+		t.Errorf("articles/ holds %d files, post.html %q (%v); want only post.html, \"second\"", len(entries), onDisk, err)
+	}
+	if body := f.Body(); string(body) != "second" {
+		t.Errorf("the page served reads %q", body)
+	}
+}
