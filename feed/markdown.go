@@ -45,7 +45,8 @@ var unlinked = goldmark.New(
 // parseBody parses a Markdown body as markdown does. It parses without
 // linkify, then again with it only if that could change anything: linkify
 // starts a link only at "http:", "https:", "ftp:", "www." or an address
-// with "@", and until it does, the two parsers take the same steps. Those
+// with "@", and until it does, the two parsers take the same steps (but
+// for where they split the text, which trimBeforeBreaks mends). Those
 // bytes are no trigger of any other parser, so wherever linkify would
 // start, the first parse has them in a text node. A body whose text has
 // none (its link targets may) is parsed once.
@@ -63,32 +64,19 @@ func parseBody(src []byte, pc parser.Context) ast.Node {
 
 var linkWords = [][]byte{[]byte("http:"), []byte("https:"), []byte("ftp:"), []byte("www.")}
 
+// hasLinkWord reports whether b holds a word of linkWords.
+func hasLinkWord(b []byte) bool {
+	return slices.ContainsFunc(linkWords, func(w []byte) bool { return bytes.Contains(b, w) })
+}
+
 // linkableText reports whether a text node of doc (parsed from src without
 // linkify) holds what linkify could start a link at: an "@", or a word of
 // linkWords outside code. An address's first part may hold a "`", where
 // the parse without linkify starts a code span: an "@" in code counts.
+// Each node's own bytes are looked at (they never overlap, so the look is
+// as long as the body at most); the whole body first, as most have none.
 func linkableText(src []byte, doc ast.Node) bool {
-	var words [][2]int // where each word of linkWords is, from and to
-	var ats []int
-	for i := 0; ; {
-		j := bytes.IndexByte(src[i:], '@')
-		if j < 0 {
-			break
-		}
-		ats = append(ats, i+j)
-		i += j + 1
-	}
-	for _, w := range linkWords {
-		for i := 0; ; {
-			j := bytes.Index(src[i:], w)
-			if j < 0 {
-				break
-			}
-			words = append(words, [2]int{i + j, i + j + len(w)})
-			i += j + 1
-		}
-	}
-	if len(words) == 0 && len(ats) == 0 {
+	if bytes.IndexByte(src, '@') < 0 && !hasLinkWord(src) {
 		return false
 	}
 	found, inCode := false, false
@@ -100,10 +88,8 @@ func linkableText(src []byte, doc ast.Node) bool {
 			if !entering {
 				break
 			}
-			from, to := n.Segment.Start, n.Segment.Stop
-			found = slices.ContainsFunc(ats, func(at int) bool { return from <= at && at < to }) ||
-				!inCode && slices.ContainsFunc(words, func(w [2]int) bool { return from <= w[0] && w[1] <= to })
-			if found {
+			text := src[n.Segment.Start:n.Segment.Stop] // its padding, if any, is spaces
+			if found = bytes.IndexByte(text, '@') >= 0 || !inCode && hasLinkWord(text); found {
 				return ast.WalkStop, nil
 			}
 		}
@@ -113,9 +99,10 @@ func linkableText(src []byte, doc ast.Node) bool {
 }
 
 // trimBeforeBreaks drops the white space before a line break that
-// goldmark leaves with linkify: that splits the text at every space, and
-// goldmark trims only the last piece of a line, leaving "a \n" of "a \t\n"
-// where CommonMark (and the parse without linkify) has "a\n".
+// goldmark leaves when a space is a trigger (in markdown, of linkify and of
+// budget): it splits the text at every such space and trims only the last
+// piece of a line, leaving "a \n" of "a \t\n" where CommonMark (and the
+// parse without linkify, with spacelessBudget) has "a\n".
 func trimBeforeBreaks(src []byte, doc ast.Node) {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		t, ok := n.(*ast.Text)
