@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -137,6 +138,24 @@ func TestParseBodyLinks(t *testing.T) {
 	}
 }
 
+// The second parse, with linkify, counts against the same time budget as
+// the first.
+func TestParseBodyBudget(t *testing.T) {
+	src := []byte("see www.example.com, [a](b) and *c*\n\n- d\n- e\n")
+	calls := func(parse func(pc parser.Context)) int {
+		d := &deadline{at: time.Now().Add(time.Hour)}
+		pc := parser.NewContext()
+		pc.Set(deadlineKey, d)
+		parse(pc)
+		return d.calls
+	}
+	first := calls(func(pc parser.Context) { unlinked.Parser().Parse(text.NewReader(src), parser.WithContext(pc)) })
+	second := calls(func(pc parser.Context) { markdown.Parser().Parse(text.NewReader(src), parser.WithContext(pc)) })
+	if both := calls(func(pc parser.Context) { parseBody(src, pc) }); first == 0 || second == 0 || both != first+second {
+		t.Errorf("the budget was asked %d times, want %d + %d", both, first, second)
+	}
+}
+
 // With linkify, goldmark keeps white space before a line break when there
 // are two or more characters of it: trimBeforeBreaks drops it, as the parse
 // without linkify does and CommonMark says.
@@ -155,8 +174,10 @@ func TestTrimBeforeBreaks(t *testing.T) {
 }
 
 // TestParseBodyShort compares parseBody with markdown (and the trimming)
-// on every body of up to five characters from those that start or end
-// something inline: the fuzz test's seeds are longer.
+// on every body of up to five characters of spaces, tabs, line ends,
+// backslashes, emphasis and a parenthesis: where the text is split and
+// trimmed, and where linkify is asked. It never makes a link (the fuzz
+// test and TestParseBodyLinks do).
 func TestParseBodyShort(t *testing.T) {
 	alphabet := []byte("0 \t\n\\*_(")
 	var try func(md []byte)

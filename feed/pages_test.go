@@ -182,6 +182,20 @@ func TestPagesMatchTemplate(t *testing.T) {
 	}
 }
 
+// htmlAt finds an article's HTML where the page put it, also when the same
+// text comes before it, in the title.
+func TestHTMLAtAfterTitle(t *testing.T) {
+	u, _ := url.Parse("https://example.org/")
+	frame, err := Site{BaseURL: u, Title: "Site"}.pageFrame()
+	must(t, err)
+	a := &Article{Path: "a.md", Slug: "a", Title: "same words", HTML: "same words"}
+	page := frame.page(a)
+	at := frame.htmlAt(page, a.HTML)
+	if first := bytes.Index(page, []byte(a.HTML)); at <= first || string(page[at:at+len(a.HTML)]) != a.HTML || !bytes.HasPrefix(page[at+len(a.HTML):], frame.tail) {
+		t.Errorf("htmlAt = %d (the title's is at %d) in %s", at, first, page)
+	}
+}
+
 // TestURLAttrMatchesTemplate: addresses url.String never makes, escaped
 // as html/template escapes them all the same.
 func TestURLAttrMatchesTemplate(t *testing.T) {

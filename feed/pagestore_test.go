@@ -466,3 +466,40 @@ func TestStagedClashKeepsClaimedPage(t *testing.T) {
 		t.Errorf("the page served reads %q", body)
 	}
 }
+
+// A page's bytes are made in a buffer used again for the next page: the
+// page keeps none of it, whether it was written to the folder, found
+// there already (a restart), or held compressed because the folder could
+// not take it.
+func TestPageBytesStayTheirOwn(t *testing.T) {
+	for _, how := range []string{"written", "found", "held"} {
+		cfg, _ := testConfig(t, "https://example.com/")
+		for i := range 30 {
+			writeArticle(t, cfg.ArticlesDir, fmt.Sprintf("a%02d.md", i),
+				fmt.Sprintf("Title %d\n---\n2024-01-%02d\n\n%s\n", i, 1+i%28, strings.Repeat(fmt.Sprintf("word%d ", i), 20+i)))
+		}
+		switch how {
+		case "found":
+			build(t, cfg)
+		case "held":
+			must(t, os.MkdirAll(cfg.OutDir, 0o755))
+			must(t, os.WriteFile(filepath.Join(cfg.OutDir, "articles"), nil, 0o644)) // no folder of pages can be made
+		}
+		b, err := NewBuilder(cfg)
+		must(t, err)
+		if _, err := b.Build(); (err != nil) != (how == "held") {
+			t.Fatalf("%s: build: %v", how, err)
+		}
+		for i := range 30 {
+			name := PagePath(fmt.Sprintf("a%02d", i))
+			f := b.Current().File(name)
+			body := f.Body()
+			if want := fmt.Sprintf("<h1>Title %d</h1>", i); !bytes.Contains(body, []byte(want)) || bytes.Count(body, []byte(fmt.Sprintf("word%d ", i))) != 19+i { // the last one ends the paragraph
+				t.Fatalf("%s: %s is not its own page:\n%s", how, name, body)
+			}
+			if how == "found" && !f.adopted {
+				t.Errorf("%s: %s was written again, not found", how, name)
+			}
+		}
+	}
+}
