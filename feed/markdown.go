@@ -64,21 +64,45 @@ func parseBody(src []byte, pc parser.Context) ast.Node {
 
 var linkWords = [][]byte{[]byte("http:"), []byte("https:"), []byte("ftp:"), []byte("www.")}
 
-// hasLinkWord reports whether b holds a word of linkWords.
-func hasLinkWord(b []byte) bool {
-	return slices.ContainsFunc(linkWords, func(w []byte) bool { return bytes.Contains(b, w) })
-}
+// maxLinkHints is the most places linkableText compares text nodes with;
+// a body with more (hostile, or a list of addresses) is parsed with
+// linkify as it is.
+const maxLinkHints = 256
 
 // linkableText reports whether a text node of doc (parsed from src without
 // linkify) holds what linkify could start a link at: an "@", or a word of
 // linkWords outside code. An address's first part may hold a "`", where
 // the parse without linkify starts a code span: an "@" in code counts.
-// Each node's own bytes are looked at (they never overlap, so the look is
-// as long as the body at most); the whole body first, as most have none.
+// Where those are is found once, in the whole body (most have none, or a
+// few in link targets); each text node is then looked up among them.
 func linkableText(src []byte, doc ast.Node) bool {
-	if bytes.IndexByte(src, '@') < 0 && !hasLinkWord(src) {
-		return false
+	var ats []int      // every "@"
+	var words [][2]int // every word of linkWords, from and to
+	for i := 0; len(ats) <= maxLinkHints; {
+		j := bytes.IndexByte(src[i:], '@')
+		if j < 0 {
+			break
+		}
+		ats = append(ats, i+j)
+		i += j + 1
 	}
+	for _, w := range linkWords {
+		for i := 0; len(words) <= maxLinkHints; {
+			j := bytes.Index(src[i:], w)
+			if j < 0 {
+				break
+			}
+			words = append(words, [2]int{i + j, i + j + len(w)})
+			i += j + 1
+		}
+	}
+	switch {
+	case len(ats)+len(words) == 0:
+		return false
+	case len(ats)+len(words) > maxLinkHints:
+		return true
+	}
+	slices.SortFunc(words, func(a, b [2]int) int { return a[0] - b[0] })
 	found, inCode := false, false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch n := n.(type) {
@@ -88,8 +112,16 @@ func linkableText(src []byte, doc ast.Node) bool {
 			if !entering {
 				break
 			}
-			text := src[n.Segment.Start:n.Segment.Stop] // its padding, if any, is spaces
-			if found = bytes.IndexByte(text, '@') >= 0 || !inCode && hasLinkWord(text); found {
+			from, to := n.Segment.Start, n.Segment.Stop
+			k, _ := slices.BinarySearch(ats, from)
+			found = k < len(ats) && ats[k] < to
+			if !found && !inCode {
+				k, _ = slices.BinarySearchFunc(words, from, func(w [2]int, at int) int { return w[0] - at })
+				for ; k < len(words) && words[k][0] < to && !found; k++ {
+					found = words[k][1] <= to
+				}
+			}
+			if found {
 				return ast.WalkStop, nil
 			}
 		}

@@ -122,6 +122,9 @@ func TestParseBodyLinks(t *testing.T) {
 		{"[a](https://example.com/b) and [c](http://d/e \"f\")", false}, {"<https://example.com/> <a@b.com>", false},
 		{"`http://a.b` and\n\n    www.example.com", false}, {"[r]\n\n[r]: https://example.com/r", false},
 		{"![i](https://a/b.png) http not ftp nor www", false},
+		{strings.Repeat("[a](http://b) ", maxLinkHints+1), true}, // too many places to look up: parsed with linkify
+		{"```\n" + strings.Repeat("@", maxLinkHints-1) + "\n```\n\n`a` b@c.org", true},
+		{"```\n" + strings.Repeat("www.@ ", maxLinkHints/2-2) + "\n```\n\n[a](http://www.b) c", false},
 	} {
 		src := []byte(tc.md)
 		doc := unlinked.Parser().Parse(text.NewReader(src))
