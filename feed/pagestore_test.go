@@ -408,28 +408,44 @@ func TestFirstBuildPagesAtOnce(t *testing.T) {
 	}
 }
 
-// An articles/ that is a link to an empty folder is kept: rename puts no
-// folder over it, and the pages are renamed into it one by one. A staging
-// folder left by a run that stopped is removed at start.
-func TestStagingKeepsLinkAndIsSwept(t *testing.T) {
-	cfg, _ := testConfig(t, "https://example.com/")
-	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nbody\n")
-	elsewhere := t.TempDir()
-	must(t, os.MkdirAll(cfg.OutDir, 0o755))
-	must(t, os.Symlink(elsewhere, filepath.Join(cfg.OutDir, "articles")))
-	left := filepath.Join(cfg.OutDir, tempPrefix+"old-articles")
-	must(t, os.MkdirAll(filepath.Join(left, "sub"), 0o755))
-	must(t, os.WriteFile(filepath.Join(left, "sub", "x.html"), []byte("x"), 0o644))
-	b := build(t, cfg)
-	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("a staging folder left by another run is still there (%v)", err)
-	}
-	if info, err := os.Lstat(filepath.Join(cfg.OutDir, "articles")); err != nil || info.Mode()&fs.ModeSymlink == 0 {
-		t.Errorf("articles/, a link, was replaced (%v)", err)
-	}
-	onDisk, err := os.ReadFile(filepath.Join(elsewhere, "a.html"))
-	if err != nil || !bytes.Equal(onDisk, b.Current().File("articles/a.html").Body()) {
-		t.Errorf("the page is not in the folder the link leads to (%v)", err)
+// An articles/ that is there when the first build begins, empty, is kept
+// with its own mode (a link to one too): the staging folder is not renamed
+// over it, its pages are renamed into it one by one. A staging folder left
+// by a run that stopped is removed at start.
+func TestFirstBuildKeepsArticlesFolder(t *testing.T) {
+	for _, link := range []bool{false, true} {
+		cfg, _ := testConfig(t, "https://example.com/")
+		writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nbody\n")
+		folder := filepath.Join(cfg.OutDir, "articles")
+		must(t, os.MkdirAll(cfg.OutDir, 0o755))
+		if link {
+			folder = t.TempDir()
+			must(t, os.Symlink(folder, filepath.Join(cfg.OutDir, "articles")))
+		} else {
+			must(t, os.Mkdir(folder, 0o750))
+			must(t, os.Chmod(folder, 0o750)) // whatever the umask
+		}
+		before, err := os.Stat(folder)
+		must(t, err)
+		left := filepath.Join(cfg.OutDir, tempPrefix+"old-articles")
+		must(t, os.MkdirAll(filepath.Join(left, "sub"), 0o755))
+		must(t, os.WriteFile(filepath.Join(left, "sub", "x.html"), []byte("x"), 0o644))
+		b := build(t, cfg)
+		if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("link %v: a staging folder left by another run is still there (%v)", link, err)
+		}
+		info, err := os.Lstat(filepath.Join(cfg.OutDir, "articles"))
+		if err != nil || link != (info.Mode()&fs.ModeSymlink != 0) {
+			t.Fatalf("link %v: articles/ was replaced (%v)", link, err)
+		}
+		after, err := os.Stat(folder)
+		if err != nil || !os.SameFile(before, after) || after.Mode().Perm() != before.Mode().Perm() {
+			t.Errorf("link %v: the folder of pages is not the one that was there, mode %v (%v)", link, before.Mode().Perm(), err)
+		}
+		onDisk, err := os.ReadFile(filepath.Join(folder, "a.html"))
+		if err != nil || !bytes.Equal(onDisk, b.Current().File("articles/a.html").Body()) {
+			t.Errorf("link %v: the page is not in the folder (%v)", link, err)
+		}
 	}
 }
 

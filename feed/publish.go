@@ -384,10 +384,10 @@ func (d *disk) stagedPath(name string) string {
 // placeStaged puts in place the pages a first build wrote to the staging
 // folder, once their bytes are flushed: the unclaimed ones are removed,
 // those written beside their name take it, and the folder becomes
-// articles/ (an empty one there is replaced). If articles/ is not empty
-// (something came into it meanwhile) or is a link (rename puts no folder
-// over it), they are renamed into it one by one. The pages are then
-// written; the files after them in todo are left to replace.
+// articles/. The rename replaces nothing: an articles/ that is there (an
+// empty folder with its own owner, mode or ACL, a link to one, or one that
+// came meanwhile) is kept, and the pages are renamed into it one by one,
+// as they are where the file system cannot rename so.
 func (d *disk) placeStaged(todo []pending) []error {
 	d.staging = false
 	d.sweepTemps() // the pages nobody claimed stay out of articles/
@@ -407,7 +407,7 @@ func (d *disk) placeStaged(todo []pending) []error {
 		placed = append(placed, p)
 	}
 	root := filepath.Join(d.dir, "articles")
-	err := unix.Rename(d.stagingDir(), root)
+	err := unix.Renameat2(unix.AT_FDCWD, d.stagingDir(), unix.AT_FDCWD, root, unix.RENAME_NOREPLACE)
 	d.fresh = err == nil
 	dirs := map[string]bool{d.dir: true}
 	if err != nil {
