@@ -346,7 +346,7 @@ func TestFirstBuildPagesAtOnce(t *testing.T) {
 		b.mu.Lock()
 		b.disk.lookForPages()
 		must(t, b.refresh(""))
-		if !b.disk.staging {
+		if !b.disk.noPages {
 			t.Fatal("a first build into an empty folder does not stage its pages")
 		}
 		staged, err := os.Stat(b.disk.stagingDir())
@@ -463,8 +463,8 @@ func TestStagedClashKeepsClaimedPage(t *testing.T) {
 	must(t, err)
 	second, err := d.writeTemp(name, []byte("second"))
 	must(t, err)
-	if !d.staging || first&stagedName == 0 || second&stagedBeside == 0 {
-		t.Fatalf("staging %v, temporary files %x and %x: want the first at its name, the second beside it", d.staging, first, second)
+	if !d.noPages || first&stagedName == 0 || second&stagedBeside == 0 {
+		t.Fatalf("staging %v, temporary files %x and %x: want the first at its name, the second beside it", d.noPages, first, second)
 	}
 	f := newFile(name, []byte("second"), nil, time.Now())
 	f.body = nil

@@ -33,9 +33,7 @@ type disk struct {
 	written map[string]*File // what the folder holds, as far as we know
 	extra   map[string]int   // the same for files that are not served: their size
 	swept   bool             // written is all the folder holds: no need to walk it
-	noPages bool             // articles/ had nothing but temporary files when the first build began: has need not look
-	staging bool             // so the build's pages go to a folder of their own, renamed to articles/ whole
-	fresh   bool             // and that folder is articles/ now: it holds only the pages just written
+	noPages bool             // articles/ had nothing but temporary files when the first build began: has need not look, and pages go to a staging folder
 	placed  *storedCopy      // where a file renamed into place has its bytes: shared by all of them
 
 	// Temporary files are known by a number: the name of one is made
@@ -126,10 +124,7 @@ func (d *disk) adopt(name string, f *File) *File {
 // articles/ holds anything but temporary files: in one that does not, a
 // cold build need not look for each of its pages there, and writes them to
 // a folder of their own, to be put in place at once (placeStaged).
-func (d *disk) lookForPages() {
-	d.noPages = d.emptyPages()
-	d.staging = d.noPages
-}
+func (d *disk) lookForPages() { d.noPages = d.emptyPages() }
 
 func (d *disk) emptyPages() bool {
 	dir, err := os.Open(filepath.Join(d.dir, "articles"))
@@ -259,7 +254,7 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 		errs = append(errs, d.removePages(gone)...)
 	}
 	d.swept = len(errs) == 0 // after a failure, look at the folder itself again
-	d.noPages, d.staging, d.fresh = false, false, false
+	d.noPages = false
 	return errs
 }
 
@@ -316,7 +311,7 @@ func (d *disk) replace(todo []pending) []error {
 	if err := syncFS(d.dir); err != nil {
 		errs = append(errs, fmt.Errorf("sync %s: %w", d.dir, err))
 	}
-	if d.staging {
+	if d.noPages {
 		errs = append(errs, d.placeStaged(todo)...)
 	}
 	dirs := map[string]bool{}
@@ -384,12 +379,12 @@ func (d *disk) stagedPath(name string) string {
 // placeStaged puts in place the pages a first build wrote to the staging
 // folder, once their bytes are flushed: the unclaimed ones are removed,
 // those written beside their name take it, and the folder becomes
-// articles/. The rename replaces nothing: an articles/ that is there (an
+// articles/, which then holds only those pages: it need not be walked for
+// stale ones. The rename replaces nothing: an articles/ that is there (an
 // empty folder with its own owner, mode or ACL, a link to one, or one that
 // came meanwhile) is kept, and the pages are renamed into it one by one,
 // as they are where the file system cannot rename so.
 func (d *disk) placeStaged(todo []pending) []error {
-	d.staging = false
 	d.sweepTemps() // the pages nobody claimed stay out of articles/
 	var errs []error
 	var placed []*pending
@@ -408,7 +403,7 @@ func (d *disk) placeStaged(todo []pending) []error {
 	}
 	root := filepath.Join(d.dir, "articles")
 	err := unix.Renameat2(unix.AT_FDCWD, d.stagingDir(), unix.AT_FDCWD, root, unix.RENAME_NOREPLACE)
-	d.fresh = err == nil
+	d.swept = d.swept || err == nil
 	dirs := map[string]bool{d.dir: true}
 	if err != nil {
 		kept := placed[:0]
@@ -504,7 +499,7 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 	var fd int
 	made := false // the folder, once it was missing
 	staged := uint64(0)
-	if d.staging && strings.HasPrefix(name, "articles/") {
+	if d.noPages && strings.HasPrefix(name, "articles/") {
 		staged = stagedName
 	}
 	for {
@@ -585,8 +580,8 @@ func (d *disk) tempPath(name string, tmp uint64) string {
 // removeStale deletes pages of articles that are gone, and folders left
 // empty by that. Only what dropfeed writes is touched: .html files under
 // articles/. The folder is walked on the first write (for pages an earlier
-// run left; not when it is the staging folder just renamed) and after a
-// failed one; otherwise the pages written before and not in files are all
+// run left; not when it is the staging folder just renamed, see
+// placeStaged) and after a failed one; otherwise the pages written before and not in files are all
 // there is to remove.
 func (d *disk) removeStale(files *fileSet) []error {
 	var errs []error
@@ -598,7 +593,7 @@ func (d *disk) removeStale(files *fileSet) []error {
 			gone = append(gone, name)
 		}
 	}
-	if d.swept || d.fresh {
+	if d.swept {
 		return d.removePages(gone)
 	}
 	root := filepath.Join(d.dir, "articles")
