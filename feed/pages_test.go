@@ -171,7 +171,7 @@ func TestPagesMatchTemplate(t *testing.T) {
 				t.Fatalf("site %+v, article %+v:\n got %s\nwant %s", s, a, got, want.Bytes())
 			}
 			// Where the article's HTML is, for shelve: the last place
-			// it is in the page (it may be in the title too).
+			// it is in the page (TestHTMLAtAfterTitle has it in the title too).
 			if at := frame.htmlAt(got, a.HTML); at < 0 || at != bytes.LastIndex(got, []byte(a.HTML)) {
 				t.Fatalf("htmlAt = %d in %s", at, got)
 			}
