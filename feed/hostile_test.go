@@ -121,12 +121,15 @@ func hostileFolder(t *testing.T, dir string, light bool) (good []string) {
 	if !light {
 		// Minutes of goldmark's time without the render budget.
 		must(t, os.WriteFile(filepath.Join(dir, "brackets-bomb.md"), []byte(article("Bomb", strings.Repeat("[a](", 100000))), 0o644))
-		// 300,000 lines of text, then 600,000 "@" in code: minutes when
-		// each text looked at every "@" (linkableText, in review).
-		good = append(good, "At signs in code")
-		at := strings.Repeat("a\n", 300000) + "\n```\n" + strings.Repeat("@", 600000) + "\n```"
-		must(t, os.WriteFile(filepath.Join(dir, "at-signs.md"), []byte(article("At signs in code", at)), 0o644))
 	}
+	// 30,000 lines of text, then a million "@" in code: minutes when each
+	// text looked at every "@" (linkableText, in review), which runs outside
+	// the render budget; while watching, "After the storm" then never comes.
+	// It must be published: it parses in 0.4 s here with -race, far within
+	// the budget (ten times the lines took 2.9 s, and CI once skipped it).
+	good = append(good, "At signs in code")
+	at := strings.Repeat("a\n", 30000) + "\n```\n" + strings.Repeat("@", 1000000) + "\n```"
+	must(t, os.WriteFile(filepath.Join(dir, "at-signs.md"), []byte(article("At signs in code", at)), 0o644))
 	must(t, os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.md")))
 	outside := filepath.Join(t.TempDir(), "outside.md")
 	must(t, os.WriteFile(outside, []byte(article("Outside", "x")), 0o644))
