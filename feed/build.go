@@ -265,7 +265,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 // refresh brings the library up to date below rel; what cannot be read
 // there is left as it was, and the error returned.
 func (b *Builder) refresh(rel string) error {
-	files, err := b.lib.scan(rel)
+	files, unread, err := b.lib.scan(rel)
 	if err != nil {
 		if rel != "" && errors.Is(err, fs.ErrNotExist) {
 			files = nil // a file or folder that went away
@@ -282,7 +282,7 @@ func (b *Builder) refresh(rel string) error {
 		defer p.stop()
 		progress = p.tick
 	}
-	b.lib.update(rel, files, progress)
+	b.lib.update(rel, files, unread, progress)
 	return nil
 }
 

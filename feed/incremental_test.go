@@ -397,9 +397,9 @@ func TestGoneAndBackBeforeListing(t *testing.T) {
 	l := b.lib
 	l.put("a.md", nil) // seen gone: a rebuild that stopped here lists nothing
 	writeArticle(t, cfg.ArticlesDir, "a.md", "New\n---\n2020-01-03\n\nThree.\n")
-	files, err := l.scan("a.md")
+	files, unread, err := l.scan("a.md")
 	must(t, err)
-	l.update("a.md", files, nil)
+	l.update("a.md", files, unread, nil)
 	got := l.articles()
 	var titles []string
 	for _, a := range got.list {
@@ -410,5 +410,70 @@ func TestGoneAndBackBeforeListing(t *testing.T) {
 	}
 	if len(got.removed) != 1 || got.removed[0].Title != "Old" {
 		t.Errorf("removed %d articles, want the old one", len(got.removed))
+	}
+}
+
+// A folder the walk of the whole articles folder cannot read keeps the
+// articles it had (SPEC: a file that cannot be read never removes an
+// article): the walk lists none of its files, and they are not taken for
+// gone. Its files are left out here as an unreadable folder leaves them
+// out (root reads any folder; TestUnreadableFolderKeepsArticles has the
+// real one).
+func TestUnreadFolderKeepsArticles(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "top.md", "Top\n---\n2020-01-01\n\nOne.\n")
+	writeArticle(t, cfg.ArticlesDir, "sub/in.md", "Inside\n---\n2020-01-02\n\nTwo.\n")
+	writeArticle(t, cfg.ArticlesDir, "sub/deeper/more.md", "Deeper\n---\n2020-01-03\n\nThree.\n")
+	writeArticle(t, cfg.ArticlesDir, "subway.md", "Subway\n---\n2020-01-04\n\nFour.\n")
+	b := build(t, cfg)
+	l := b.lib
+	listed := func() []string {
+		var titles []string
+		for _, a := range l.articles().list {
+			titles = append(titles, a.Title)
+		}
+		slices.Sort(titles)
+		return titles
+	}
+	os.Remove(filepath.Join(cfg.ArticlesDir, "subway.md")) // gone for real: a name that starts like the folder's
+	files, _, err := l.scan("")
+	must(t, err)
+	files = slices.DeleteFunc(files, func(f found) bool { return strings.HasPrefix(f.rel, "sub/") })
+	l.update("", files, []string{"sub"}, nil)
+	if got, want := listed(), []string{"Deeper", "Inside", "Top"}; !slices.Equal(got, want) {
+		t.Errorf("with sub unread, listed %q, want %q", got, want)
+	}
+	// Readable again, and one of its files gone meanwhile: that one goes.
+	os.Remove(filepath.Join(cfg.ArticlesDir, "sub", "in.md"))
+	files, unread, err := l.scan("")
+	must(t, err)
+	l.update("", files, unread, nil)
+	if got, want := listed(), []string{"Deeper", "Top"}; !slices.Equal(got, want) {
+		t.Errorf("with sub read again, listed %q, want %q", got, want)
+	}
+}
+
+// The same with a folder whose permissions shut it: a full build keeps its
+// articles and says why it could not read it. Root reads it all the same,
+// so this runs only for another user.
+func TestUnreadableFolderKeepsArticles(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads a folder of mode 0 all the same")
+	}
+	cfg, logs := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "top.md", "Top\n---\n2020-01-01\n\nOne.\n")
+	writeArticle(t, cfg.ArticlesDir, "sub/in.md", "Inside\n---\n2020-01-02\n\nTwo.\n")
+	b := build(t, cfg)
+	sub := filepath.Join(cfg.ArticlesDir, "sub")
+	must(t, os.Chmod(sub, 0))
+	t.Cleanup(func() { os.Chmod(sub, 0o755) })
+	if _, err := b.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if f := b.Current().File(PagePath("sub/in")); f == nil || !bytes.Contains(b.Current().File(JSONFile).Body(), []byte("Inside")) {
+		t.Errorf("the article in the unreadable folder went:\n%s", logs)
+	}
+	if n := len(logs.matching("article skipped", sub, "permission denied")); n != 1 {
+		t.Errorf("%d skip lines naming the folder, want 1:\n%s", n, logs)
 	}
 }

@@ -143,9 +143,10 @@ func (f found) err() error {
 func (f found) link() bool { return f.odd != nil && f.odd.link }
 
 // scan walks the folder below rel ("" for all of it) and returns every
-// article file in it. Symbolic links are followed only to regular files
-// inside the articles folder; skipped files are reported.
-func (l *library) scan(rel string) ([]found, error) {
+// article file in it, and the folders in it that could not be read (each
+// reported). Symbolic links are followed only to regular files inside the
+// articles folder; skipped files are reported.
+func (l *library) scan(rel string) (_ []found, unread []string, _ error) {
 	root := filepath.Join(l.dir, filepath.FromSlash(rel))
 	if rel == "" {
 		root += string(filepath.Separator) // the articles folder may be a link to one
@@ -162,6 +163,7 @@ func (l *library) scan(rel string) ([]found, error) {
 				return err
 			}
 			l.report(l.rel(p), err.Error(), false)
+			unread = append(unread, l.rel(p))
 			return nil
 		}
 		if p != root && ignoredName(d.Name()) {
@@ -198,7 +200,7 @@ func (l *library) scan(rel string) ([]found, error) {
 		out = append(out, f)
 		return nil
 	})
-	return out, err
+	return out, unread, err
 }
 
 func (l *library) rel(p string) string {
@@ -251,9 +253,10 @@ func unwrapPath(err error) error {
 
 // update brings the library in line with what scan found below rel: new and
 // changed files are read and parsed (in parallel), files no longer there are
-// forgotten. progress, if not nil, is told of each file done. files is
-// used up.
-func (l *library) update(rel string, files []found, progress func()) {
+// forgotten, but for those in a folder scan could not read (unread): they
+// keep what they had. progress, if not nil, is told of each file done.
+// files is used up.
+func (l *library) update(rel string, files []found, unread []string, progress func()) {
 	// rel is a file (or was one) when its entry says so or scan found
 	// only it: nothing else lies below it, and one edit among 100,000
 	// files needs no look at the others.
@@ -288,7 +291,7 @@ func (l *library) update(rel string, files []found, progress func()) {
 	}
 	if seen != nil {
 		for p := range l.entries {
-			if under(p, rel) && !seen[p] {
+			if under(p, rel) && !seen[p] && !slices.ContainsFunc(unread, func(dir string) bool { return under(p, dir) }) {
 				l.put(p, nil)
 			}
 		}
