@@ -276,31 +276,48 @@ func TestOutputModes(t *testing.T) {
 		old := unix.Umask(c.mask)
 		cfg, _ := testConfig(t, "http://example.com/")
 		writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nBody.\n")
+		writeArticle(t, cfg.ArticlesDir, "sub/b.md", "B\n---\n2020-01-02\n\nBody.\n")
 		if c.acl && !privateByACL(t, cfg.OutDir) {
 			unix.Umask(old)
 			t.Logf("%s: no default ACL on this file system", c.name)
 			continue
 		}
+		// The first build puts its pages' folder in place whole; the
+		// second makes a folder beside the pages there.
 		b, err := NewBuilder(cfg)
 		if err == nil {
 			_, err = b.Build()
 		}
+		if err == nil {
+			writeArticle(t, cfg.ArticlesDir, "later/c.md", "C\n---\n2020-01-03\n\nBody.\n")
+			_, err = b.Build()
+		}
 		unix.Umask(old)
 		must(t, err)
-		files := 0
+		files, dirs := 0, 0
 		err = filepath.WalkDir(cfg.OutDir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
+			if err != nil {
 				return err
 			}
 			info, err := d.Info()
-			if files++; err == nil && info.Mode().Perm() != 0o644 {
-				t.Errorf("%s: %s has mode %v, want 0644", c.name, p, info.Mode().Perm())
+			want := fs.FileMode(0o644)
+			if d.IsDir() {
+				if c.acl && p == cfg.OutDir {
+					return nil // the user's own folder: kept as it is
+				}
+				dirs++
+				want = 0o755
+			} else {
+				files++
+			}
+			if err == nil && info.Mode().Perm() != want {
+				t.Errorf("%s: %s has mode %v, want %v", c.name, p, info.Mode().Perm(), want)
 			}
 			return err
 		})
 		must(t, err)
-		if files < 5 { // the three feeds, the index and the page at least
-			t.Errorf("%s: %d files in the output folder", c.name, files)
+		if files < 7 || dirs < 3 { // the three feeds, the index, the state and the pages; articles/ and its two folders
+			t.Errorf("%s: %d files and %d folders in the output folder", c.name, files, dirs)
 		}
 	}
 }

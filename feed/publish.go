@@ -76,12 +76,37 @@ func (d *disk) owns(tmp uint64) bool {
 	return ok
 }
 
+// mkdirAll makes dir and the folders above it that are missing, as
+// os.MkdirAll does, each of mode 0755 whatever the umask, as files are 0644:
+// a web server running as another user can serve out/ as it is. A folder
+// that is there keeps its mode. Safe to call from several goroutines.
+func mkdirAll(dir string) error {
+	if info, err := os.Stat(dir); err == nil {
+		if info.IsDir() {
+			return nil
+		}
+		return &fs.PathError{Op: "mkdir", Path: dir, Err: unix.ENOTDIR}
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if info, serr := os.Stat(dir); serr == nil && info.IsDir() {
+			return nil // made meanwhile, by another writer
+		}
+		return err
+	}
+	return os.Chmod(dir, 0o755)
+}
+
 // openDisk prepares the output folder: it is created if missing, and temporary
 // files left by an earlier run are removed. Those lie beside the files they
 // were to become: in the folder itself and below its articles/; nothing
 // else in it is looked at (it may hold more, as with -out . -articles posts).
 func openDisk(dir string) (*disk, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return nil, err
 	}
 	sweep := func(p string, d fs.DirEntry, err error) error {
@@ -411,7 +436,7 @@ func (d *disk) placeStaged(todo []pending) []error {
 			final := d.path(p.name)
 			err := unix.Rename(d.stagedPath(p.name), final)
 			if errors.Is(err, unix.ENOENT) { // a folder of pages not made yet
-				if err = os.MkdirAll(filepath.Dir(final), 0o755); err == nil {
+				if err = mkdirAll(filepath.Dir(final)); err == nil {
 					err = unix.Rename(d.stagedPath(p.name), final)
 				}
 			}
@@ -515,7 +540,7 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 			break
 		}
 		if errors.Is(err, fs.ErrNotExist) && !made { // made when first needed, not looked at for each file
-			if err := os.MkdirAll(filepath.Dir(d.tempPath(name, tmp)), 0o755); err != nil {
+			if err := mkdirAll(filepath.Dir(d.tempPath(name, tmp))); err != nil {
 				return 0, err
 			}
 			made = true
