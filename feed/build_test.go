@@ -676,3 +676,28 @@ func TestBuildGC(t *testing.T) {
 		t.Errorf("GOGC %d after two Builders' builds at once, want %d as before", n, before)
 	}
 }
+
+// JSON Feed 1.1 requires "items", even empty, and in each item content_html
+// or content_text: gorilla/feeds leaves both out when empty.
+func TestJSONFeedRequiredFields(t *testing.T) {
+	cfg, _ := testConfig(t, "http://example.com/")
+	must(t, os.MkdirAll(cfg.ArticlesDir, 0o755))
+	b := build(t, cfg)
+	var doc map[string]any
+	must(t, json.Unmarshal(b.Current().File(JSONFile).Body(), &doc))
+	if items, ok := doc["items"].([]any); !ok || len(items) != 0 {
+		t.Errorf("no articles: items %#v, want []", doc["items"])
+	}
+	writeArticle(t, cfg.ArticlesDir, "t.md", "Only a title\n---\n2024-01-04\n")
+	if _, err := b.Build(); err != nil {
+		t.Fatal(err)
+	}
+	must(t, json.Unmarshal(b.Current().File(JSONFile).Body(), &doc))
+	items, _ := doc["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("items %#v, want one", doc["items"])
+	}
+	if html, ok := items[0].(map[string]any)["content_html"].(string); !ok || html != "" {
+		t.Errorf("an article without a body: content_html %#v, want \"\"", items[0].(map[string]any)["content_html"])
+	}
+}
