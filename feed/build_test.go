@@ -701,3 +701,22 @@ func TestJSONFeedRequiredFields(t *testing.T) {
 		t.Errorf("an article without a body: content_html %#v, want \"\"", items[0].(map[string]any)["content_html"])
 	}
 }
+
+// A link by absolute path to an article inside the folder is followed when
+// the folder is given by a relative path too (as -articles is by default).
+func TestAbsoluteLinkInRelativeFolder(t *testing.T) {
+	cfg, logs := testConfig(t, "http://example.com/")
+	parent := filepath.Dir(cfg.ArticlesDir)
+	writeArticle(t, cfg.ArticlesDir, "real/r.md", "Real\n---\n2024-01-01\n\nx\n")
+	must(t, os.Symlink(filepath.Join(cfg.ArticlesDir, "real", "r.md"), filepath.Join(cfg.ArticlesDir, "abs.md")))
+	must(t, os.Symlink("/etc/hostname", filepath.Join(cfg.ArticlesDir, "out.md")))
+	t.Chdir(parent)
+	cfg.ArticlesDir = "articles"
+	b := build(t, cfg)
+	if b.Current().File(PagePath("abs")) == nil {
+		t.Errorf("the link by absolute path was not followed:\n%s", logs)
+	}
+	if b.Current().File(PagePath("out")) != nil || len(logs.matching("out.md", "outside the articles folder")) != 1 {
+		t.Errorf("a link out of the folder: want it skipped, with one line saying so:\n%s", logs)
+	}
+}

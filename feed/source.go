@@ -227,6 +227,14 @@ func (l *library) stat(p string, d fs.DirEntry) (fs.FileInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Both absolute: a link to an absolute path is one, and the
+		// folder may be given relative (-articles articles).
+		if target, err = filepath.Abs(target); err != nil {
+			return nil, err
+		}
+		if root, err = filepath.Abs(root); err != nil {
+			return nil, err
+		}
 		if _, in := within(target, root); !in {
 			return nil, errors.New("symbolic link leads outside the articles folder: not followed")
 		}
