@@ -2,28 +2,18 @@ package feed
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Layouts with an explicit zone, tried as they are.
+// Layouts with an explicit zone, tried as they are (RFC 822 and 1123 dates
+// are read by parseRFC822).
 var zonedLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04Z07:00",
 	"2006-01-02 15:04:05Z07:00",
 	"2006-01-02 15:04Z07:00",
-	time.RFC1123Z,
-	time.RFC1123,
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 15:04 MST",
-	"2 Jan 2006 15:04:05 -0700",
-	"2 Jan 2006 15:04:05 MST",
-	time.RFC822Z,
-	time.RFC822,
-	"2 Jan 06 15:04:05 -0700",
-	"2 Jan 06 15:04:05 MST",
 }
 
 // Layouts without a zone: the time is read in the configured zone.
@@ -63,10 +53,95 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
+	if t, ok := parseRFC822(s); ok {
+		return t, nil
+	}
 	for _, layout := range localLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil
 		}
 	}
 	return time.Time{}, errNotDate
+}
+
+// rfc822Zones are the zone names of RFC 822 (section 5.1), with their
+// offsets in hours. time.Parse takes a name it does not know for a zone of
+// offset zero: 09:30 EST would be read as 09:30 UTC.
+var rfc822Zones = map[string]int{
+	"UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+	"MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+}
+
+// parseRFC822 reads a date of RFC 822 as RFC 1123 and 2822 extend it: an
+// optional day of the week, the day, the month's short name, a year of two
+// or four digits (two: 00-49 are 2000-2049, 50-99 are 1950-1999, as RFC
+// 2822 says), hours and minutes with optional seconds, and a zone: a
+// +hhmm or -hhmm offset, a name of rfc822Zones, or one of the military
+// letters, which RFC 2822 says to take as UTC (their signs were printed
+// backwards). Any other zone name is not known, and the date is refused.
+func parseRFC822(s string) (time.Time, bool) {
+	f := strings.Fields(s)
+	if len(f) == 6 || len(f) == 5 && strings.Contains(f[0], ",") {
+		day, rest, _ := strings.Cut(f[0], ",")
+		if _, err := time.Parse("Mon", day); err != nil {
+			if _, err := time.Parse("Monday", day); err != nil {
+				return time.Time{}, false
+			}
+		}
+		if rest != "" { // "Thu,11 May ...": the day is joined to the comma
+			f[0] = rest
+		} else {
+			f = f[1:]
+		}
+	}
+	if len(f) != 5 {
+		return time.Time{}, false
+	}
+	offset, ok := rfc822Offset(f[4])
+	if !ok {
+		return time.Time{}, false
+	}
+	clock := "15:04"
+	if strings.Count(f[3], ":") == 2 {
+		clock = "15:04:05"
+	}
+	year := "2006"
+	if len(f[2]) == 2 {
+		year = "06"
+	}
+	t, err := time.Parse("2 Jan "+year+" "+clock, strings.Join(f[:4], " "))
+	if err != nil {
+		return time.Time{}, false
+	}
+	if year == "06" { // Go reads 69-99 as 19xx; RFC 2822 says 50-99
+		if y := t.Year(); y >= 2050 {
+			t = t.AddDate(-100, 0, 0)
+		}
+	}
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	return time.Date(y, mo, d, h, mi, sec, 0, time.FixedZone("", offset)), true
+}
+
+// rfc822Offset is the offset in seconds of an RFC 822 zone.
+func rfc822Offset(zone string) (int, bool) {
+	if len(zone) == 5 && (zone[0] == '+' || zone[0] == '-') {
+		hhmm, err := strconv.Atoi(zone[1:])
+		if err != nil || hhmm/100 > 23 || hhmm%100 > 59 || strings.ContainsAny(zone[1:], "+-") {
+			return 0, false
+		}
+		offset := (hhmm/100*60 + hhmm%100) * 60
+		if zone[0] == '-' {
+			offset = -offset
+		}
+		return offset, true
+	}
+	zone = strings.ToUpper(zone)
+	if h, ok := rfc822Zones[zone]; ok {
+		return h * 3600, true
+	}
+	if len(zone) == 1 && zone[0] >= 'A' && zone[0] <= 'Z' && zone[0] != 'J' {
+		return 0, true
+	}
+	return 0, false
 }

@@ -40,6 +40,26 @@ func TestParseDate(t *testing.T) {
 		{"Thu, 11 May 2017 09:30:00 GMT", time.UTC, utc(2017, 5, 11, 9, 30, 0)},
 		{"Thu, 11 May 2017 09:30:00 +0300", time.UTC, time.Date(2017, 5, 11, 9, 30, 0, 0, plus3)},
 		{"11 May 17 09:30 +0300", time.UTC, time.Date(2017, 5, 11, 9, 30, 0, 0, plus3)},
+		{"11 May 2017 09:30 +0300", time.UTC, time.Date(2017, 5, 11, 9, 30, 0, 0, plus3)},
+		{"Thu, 11 May 17 09:30:00 +0300", time.UTC, time.Date(2017, 5, 11, 9, 30, 0, 0, plus3)},
+		{"Thu, 11 May 17 09:30 +0300", time.UTC, time.Date(2017, 5, 11, 9, 30, 0, 0, plus3)},
+		{"Thursday, 11 May 2017 09:30 -0000", berlin, utc(2017, 5, 11, 9, 30, 0)},
+		{"Thu,11 May 2017 09:30 -0130", time.UTC, utc(2017, 5, 11, 11, 0, 0)},
+		// RFC 822's zone names, which time.Parse would take as UTC.
+		{"Thu, 11 May 2017 09:30:00 EST", time.UTC, utc(2017, 5, 11, 14, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 EDT", time.UTC, utc(2017, 5, 11, 13, 30, 0)},
+		{"11 May 17 09:30 EST", berlin, utc(2017, 5, 11, 14, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 PST", time.UTC, utc(2017, 5, 11, 17, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 pdt", time.UTC, utc(2017, 5, 11, 16, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 CST", time.UTC, utc(2017, 5, 11, 15, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 MDT", time.UTC, utc(2017, 5, 11, 15, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 UT", berlin, utc(2017, 5, 11, 9, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 Z", berlin, utc(2017, 5, 11, 9, 30, 0)},
+		{"Thu, 11 May 2017 09:30:00 A", berlin, utc(2017, 5, 11, 9, 30, 0)}, // military: UTC, as RFC 2822 says
+		// Two-digit years as RFC 2822 reads them.
+		{"1 Jan 49 00:00 GMT", time.UTC, utc(2049, 1, 1, 0, 0, 0)},
+		{"1 Jan 50 00:00 GMT", time.UTC, utc(1950, 1, 1, 0, 0, 0)},
+		{"1 Jan 99 00:00 GMT", time.UTC, utc(1999, 1, 1, 0, 0, 0)},
 		// No zone: the configured one; no time: midnight there.
 		{"2017-05-11", berlin, time.Date(2017, 5, 10, 22, 0, 0, 0, time.UTC)},
 		{"11/05/2017", berlin, time.Date(2017, 5, 10, 22, 0, 0, 0, time.UTC)},
@@ -61,7 +81,11 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestParseDateRejects(t *testing.T) {
-	for _, in := range []string{"", "yesterday", "US President Donald Trump said", "32/01/2017", "11/13/2017", "2017-13-01", "05/11", "Read more [link](#)"} {
+	for _, in := range []string{"", "yesterday", "US President Donald Trump said", "32/01/2017", "11/13/2017", "2017-13-01", "05/11", "Read more [link](#)",
+		// A zone name RFC 822 does not define, or an offset that is none.
+		"Thu, 11 May 2017 09:30:00 CEST", "11 May 2017 09:30 IST", "Thu, 11 May 2017 09:30 J",
+		"Thu, 11 May 2017 09:30 +2400", "Thu, 11 May 2017 09:30 +0360", "Thu, 11 May 2017 09:30 +-100", "Thu, 11 May 2017 09:30 0300",
+		"Someday, 11 May 2017 09:30 GMT", "Thu, 11 May 2017 09:30:00:00 GMT", "Thu, 11 Mai 2017 09:30 GMT"} {
 		if got, err := parseDate(in, time.UTC); err == nil {
 			t.Errorf("parseDate(%q) = %v, want an error", in, got)
 		}
