@@ -236,7 +236,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	// or folder below it that cannot be read now (its permissions) keeps
 	// what it had, and holds up none of the other paths.
 	for _, rel := range paths {
-		if err := b.refresh(rel); err != nil {
+		if err := b.refresh(rel, true); err != nil {
 			if rel == "" {
 				return Stats{}, fmt.Errorf("articles folder: %w", err)
 			}
@@ -244,7 +244,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 		}
 	}
 	for _, rel := range b.lib.linksBeyond(paths) {
-		b.refresh(rel) // looked at on every rebuild: said once, when its folder was
+		b.refresh(rel, false) // looked at on every rebuild: said once, when its folder was
 	}
 	l := b.lib.articles()
 	snap, changed, err := b.render(l)
@@ -263,8 +263,9 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 }
 
 // refresh brings the library up to date below rel; what cannot be read
-// there is left as it was, and the error returned.
-func (b *Builder) refresh(rel string) error {
+// there is left as it was, and the error returned. event says the watcher
+// saw rel change (see library.update).
+func (b *Builder) refresh(rel string, event bool) error {
 	files, unread, err := b.lib.scan(rel)
 	if err != nil {
 		if rel != "" && errors.Is(err, fs.ErrNotExist) {
@@ -282,7 +283,7 @@ func (b *Builder) refresh(rel string) error {
 		defer p.stop()
 		progress = p.tick
 	}
-	b.lib.update(rel, files, unread, progress)
+	b.lib.update(rel, files, unread, event, progress)
 	return nil
 }
 

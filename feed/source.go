@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -48,7 +49,8 @@ func ignoredName(name string) bool {
 // entry is what is known of one article file.
 type entry struct {
 	size    int64
-	mod     int64 // modification time, in Unix nanoseconds, as found.mod
+	mod     int64  // modification time, in Unix nanoseconds, as found.mod
+	ino     uint64 // inode number of the bytes read, 0 if none were
 	hash    [32]byte
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
@@ -124,6 +126,7 @@ type found struct {
 	rel  string
 	size int64
 	mod  int64   // modification time, in Unix nanoseconds (one outside 1678-2262 does not fit, and wraps around, the same way each time)
+	ino  uint64  // inode number, 0 where not looked at (a cold build's scan)
 	odd  *oddity // nil for a regular file in the folder that can be read
 }
 
@@ -196,6 +199,9 @@ func (l *library) scan(rel string) (_ []found, unread []string, _ error) {
 			f.odd = &oddity{err: err, link: f.link()}
 		} else {
 			f.size, f.mod = info.Size(), info.ModTime().UnixNano()
+			if st, ok := info.Sys().(*syscall.Stat_t); ok {
+				f.ino = st.Ino
+			}
 		}
 		out = append(out, f)
 		return nil
@@ -262,9 +268,14 @@ func unwrapPath(err error) error {
 // update brings the library in line with what scan found below rel: new and
 // changed files are read and parsed (in parallel), files no longer there are
 // forgotten, but for those in a folder scan could not read (unread): they
-// keep what they had. progress, if not nil, is told of each file done.
-// files is used up.
-func (l *library) update(rel string, files []found, unread []string, progress func()) {
+// keep what they had. A file is read again when its size, modification
+// time or inode differ from what was read last; with event (the watcher
+// saw rel change), the file rel names is read again in any case, as an
+// edit can keep all three (two writes of one size within a tick of the
+// clock, or a copy given the old file's time): its bytes' hash then
+// tells. progress, if not nil, is told of each file done. files is used
+// up.
+func (l *library) update(rel string, files []found, unread []string, event bool, progress func()) {
 	// rel is a file (or was one) when its entry says so or scan found
 	// only it: nothing else lies below it, and one edit among 100,000
 	// files needs no look at the others.
@@ -290,7 +301,7 @@ func (l *library) update(rel string, files []found, unread []string, progress fu
 		e := l.entries[f.rel]
 		if f.err() != nil {
 			l.put(f.rel, l.unreadable(f, e))
-		} else if e == nil || e.size != f.size || e.mod != f.mod {
+		} else if e == nil || e.size != f.size || e.mod != f.mod || f.ino != 0 && e.ino != f.ino || event && f.rel == rel {
 			todo = append(todo, f)
 		}
 	}
@@ -347,13 +358,13 @@ func (l *library) load(f found, prev *entry) *entry {
 	}
 	buf := buffers.Get().(*[]byte)
 	defer putBuffer(buf)
-	data, modTime, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	data, modTime, ino, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
 	*buf = data // nothing below keeps it: Parse copies what it takes
 	if err == nil {
 		// What was read, not what the scan saw a moment before, is what the
 		// next scan compares with: a write in between is then read again,
 		// and nothing is read (or reported) twice.
-		e.size, e.mod = int64(len(data)), modTime.UnixNano()
+		e.size, e.mod, e.ino = int64(len(data)), modTime.UnixNano(), ino
 	}
 	if errors.Is(err, errWriting) {
 		// Half-written: not read now, not a failure either; the next look
@@ -378,6 +389,10 @@ func (l *library) load(f found, prev *entry) *entry {
 	e.hash = sha256.Sum256(data)
 	if prev != nil && prev.hash == e.hash && prev.failure == "" && prev.art != nil && !prev.art.Undated {
 		return e // touched, not changed
+	}
+	if prev != nil && prev.hash == e.hash && prev.failure != "" {
+		e.failure = prev.failure // the same bytes fail the same way: said once
+		return e
 	}
 	opt := l.opt
 	opt.Slug = e.slug
@@ -500,17 +515,20 @@ func stillWriting(p string) bool {
 // half-written (see openRegular).
 // Its modification time is read with the bytes, under the lease: the one a
 // directory scan saw may be older than the bytes.
-func readLimited(p string) ([]byte, time.Time, error) { return readInto(nil, p) }
+func readLimited(p string) ([]byte, time.Time, error) {
+	data, mod, _, err := readInto(nil, p)
+	return data, mod, err
+}
 
-// readInto is readLimited into buf's room.
-func readInto(buf []byte, p string) ([]byte, time.Time, error) {
+// readInto is readLimited into buf's room, with the file's inode number.
+func readInto(buf []byte, p string) (_ []byte, _ time.Time, ino uint64, _ error) {
 	fd, st, leased, err := openRegular(p)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, 0, err
 	}
 	defer unix.Close(fd)
 	if st.Size > MaxArticleSize {
-		return nil, time.Time{}, fmt.Errorf("file is %d bytes, over the %d MiB limit", st.Size, MaxArticleSize>>20)
+		return nil, time.Time{}, 0, fmt.Errorf("file is %d bytes, over the %d MiB limit", st.Size, MaxArticleSize>>20)
 	}
 	// Room for the size and one byte more: one read has the bytes, the next
 	// finds the end; under the lease the size cannot change, and that
@@ -523,14 +541,14 @@ func readInto(buf []byte, p string) ([]byte, time.Time, error) {
 		}
 		n, err := retryEINTR(func() (int, error) { return unix.Read(fd, data[len(data):cap(data)]) })
 		if err != nil {
-			return nil, time.Time{}, err
+			return nil, time.Time{}, 0, err
 		}
 		data = data[:len(data)+n]
 		if n == 0 || leased && len(data) == int(st.Size) {
-			return data, time.Unix(st.Mtim.Unix()), nil
+			return data, time.Unix(st.Mtim.Unix()), st.Ino, nil
 		}
 	}
-	return nil, time.Time{}, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
+	return nil, time.Time{}, 0, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
 }
 
 // buffers are for bytes made and dropped with each article (those of its
