@@ -704,19 +704,29 @@ func TestJSONFeedRequiredFields(t *testing.T) {
 
 // A link by absolute path to an article inside the folder is followed when
 // the folder is given by a relative path too (as -articles is by default).
+// The working folder may be reached through a link itself (its $PWD then
+// names the link, which os.Getwd gives).
 func TestAbsoluteLinkInRelativeFolder(t *testing.T) {
-	cfg, logs := testConfig(t, "http://example.com/")
-	parent := filepath.Dir(cfg.ArticlesDir)
-	writeArticle(t, cfg.ArticlesDir, "real/r.md", "Real\n---\n2024-01-01\n\nx\n")
-	must(t, os.Symlink(filepath.Join(cfg.ArticlesDir, "real", "r.md"), filepath.Join(cfg.ArticlesDir, "abs.md")))
-	must(t, os.Symlink("/etc/hostname", filepath.Join(cfg.ArticlesDir, "out.md")))
-	t.Chdir(parent)
-	cfg.ArticlesDir = "articles"
-	b := build(t, cfg)
-	if b.Current().File(PagePath("abs")) == nil {
-		t.Errorf("the link by absolute path was not followed:\n%s", logs)
-	}
-	if b.Current().File(PagePath("out")) != nil || len(logs.matching("out.md", "outside the articles folder")) != 1 {
-		t.Errorf("a link out of the folder: want it skipped, with one line saying so:\n%s", logs)
+	for _, throughLink := range []bool{false, true} {
+		cfg, logs := testConfig(t, "http://example.com/")
+		parent := filepath.Dir(cfg.ArticlesDir)
+		writeArticle(t, cfg.ArticlesDir, "real/r.md", "Real\n---\n2024-01-01\n\nx\n")
+		must(t, os.Symlink("/etc/hostname", filepath.Join(cfg.ArticlesDir, "out.md")))
+		if throughLink {
+			alias := filepath.Join(t.TempDir(), "alias")
+			must(t, os.Symlink(parent, alias))
+			parent = alias
+		}
+		must(t, os.Symlink(filepath.Join(parent, "articles", "real", "r.md"), filepath.Join(cfg.ArticlesDir, "abs.md")))
+		t.Chdir(parent)
+		t.Setenv("PWD", parent)
+		cfg.ArticlesDir = "articles"
+		b := build(t, cfg)
+		if b.Current().File(PagePath("abs")) == nil {
+			t.Errorf("working folder through a link %v: the link by absolute path was not followed:\n%s", throughLink, logs)
+		}
+		if b.Current().File(PagePath("out")) != nil || len(logs.matching("out.md", "outside the articles folder")) != 1 {
+			t.Errorf("a link out of the folder: want it skipped, with one line saying so:\n%s", logs)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if t, ok := parseRFC822(s); ok {
+	if t, ok := parseRFC822(s, loc); ok {
 		return t, nil
 	}
 	for _, layout := range localLayouts {
@@ -68,7 +68,7 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 // offsets in hours. time.Parse takes a name it does not know for a zone of
 // offset zero: 09:30 EST would be read as 09:30 UTC.
 var rfc822Zones = map[string]int{
-	"UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+	"UT": 0, "UTC": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
 	"MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
 }
 
@@ -78,8 +78,10 @@ var rfc822Zones = map[string]int{
 // 2822 says), hours and minutes with optional seconds, and a zone: a
 // +hhmm or -hhmm offset, a name of rfc822Zones, or one of the military
 // letters, which RFC 2822 says to take as UTC (their signs were printed
-// backwards). Any other zone name is not known, and the date is refused.
-func parseRFC822(s string) (time.Time, bool) {
+// backwards), or "UTC" as Go's time.RFC1123 writes it. Any other zone name
+// counts only if it names an offset of loc (CEST where loc is
+// Europe/Berlin); else the date is refused.
+func parseRFC822(s string, loc *time.Location) (time.Time, bool) {
 	f := strings.Fields(s)
 	if len(f) == 6 || len(f) == 5 && strings.Contains(f[0], ",") {
 		day, rest, _ := strings.Cut(f[0], ",")
@@ -97,10 +99,6 @@ func parseRFC822(s string) (time.Time, bool) {
 	if len(f) != 5 {
 		return time.Time{}, false
 	}
-	offset, ok := rfc822Offset(f[4])
-	if !ok {
-		return time.Time{}, false
-	}
 	clock := "15:04"
 	if strings.Count(f[3], ":") == 2 {
 		clock = "15:04:05"
@@ -109,7 +107,18 @@ func parseRFC822(s string) (time.Time, bool) {
 	if len(f[2]) == 2 {
 		year = "06"
 	}
-	t, err := time.Parse("2 Jan "+year+" "+clock, strings.Join(f[:4], " "))
+	layout := "2 Jan " + year + " " + clock
+	offset, ok := rfc822Offset(f[4])
+	if !ok {
+		// A name loc has: time.ParseInLocation then gives a time in loc;
+		// for a name it does not know, one in a zone it makes up.
+		t, err := time.ParseInLocation(layout+" MST", strings.Join(f, " "), loc)
+		if err != nil || t.Location() != loc {
+			return time.Time{}, false
+		}
+		_, offset = t.Zone()
+	}
+	t, err := time.Parse(layout, strings.Join(f[:4], " "))
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -55,7 +55,11 @@ func TestParseDate(t *testing.T) {
 		{"Thu, 11 May 2017 09:30:00 MDT", time.UTC, utc(2017, 5, 11, 15, 30, 0)},
 		{"Thu, 11 May 2017 09:30:00 UT", berlin, utc(2017, 5, 11, 9, 30, 0)},
 		{"Thu, 11 May 2017 09:30:00 Z", berlin, utc(2017, 5, 11, 9, 30, 0)},
-		{"Thu, 11 May 2017 09:30:00 A", berlin, utc(2017, 5, 11, 9, 30, 0)}, // military: UTC, as RFC 2822 says
+		{"Thu, 11 May 2017 09:30:00 A", berlin, utc(2017, 5, 11, 9, 30, 0)},   // military: UTC, as RFC 2822 says
+		{"Thu, 11 May 2017 09:30:00 UTC", berlin, utc(2017, 5, 11, 9, 30, 0)}, // Go's time.RFC1123 of a UTC time
+		// A zone name of the configured zone: its offset then.
+		{"Thu, 11 May 2017 09:30:00 CEST", berlin, utc(2017, 5, 11, 7, 30, 0)},
+		{"Thu, 11 Jan 2017 09:30:00 CET", berlin, utc(2017, 1, 11, 8, 30, 0)},
 		// Two-digit years as RFC 2822 reads them.
 		{"1 Jan 49 00:00 GMT", time.UTC, utc(2049, 1, 1, 0, 0, 0)},
 		{"1 Jan 50 00:00 GMT", time.UTC, utc(1950, 1, 1, 0, 0, 0)},

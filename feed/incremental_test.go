@@ -477,3 +477,39 @@ func TestUnreadableFolderKeepsArticles(t *testing.T) {
 		t.Errorf("%d skip lines naming the folder, want 1:\n%s", n, logs)
 	}
 }
+
+// A failure of the clock (the render budget ran out on a busy machine) is
+// not held against the same bytes: read again, they are parsed again.
+func TestBudgetFailureParsedAgain(t *testing.T) {
+	cfg, logs := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "Title\n---\n2020-01-01\n\n[a](b)\n")
+	saved := renderBudget
+	renderBudget = -time.Second
+	b := build(t, cfg)
+	renderBudget = saved
+	if got := titles(items(t, b.Current())); len(got) != 0 {
+		t.Fatalf("with no budget: %q published", got)
+	}
+	if _, err := b.Rebuild([]string{"a.md"}); err != nil { // as for a touch
+		t.Fatal(err)
+	}
+	if got := titles(items(t, b.Current())); !slices.Equal(got, []string{"Title"}) {
+		t.Errorf("read again with the budget back: %q, want [Title]:\n%s", got, logs)
+	}
+}
+
+// The same failing bytes read again (an event with nothing changed) are
+// not reported again.
+func TestSameFailureSaidOnce(t *testing.T) {
+	cfg, logs := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "bad.md", "---\ntitle: [unclosed\n---\n\nx\n")
+	b := build(t, cfg)
+	for range 3 {
+		if _, err := b.Rebuild([]string{"bad.md"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(logs.matching("article skipped", "bad.md")); n != 1 {
+		t.Errorf("%d skip lines for bad.md read four times, want 1:\n%s", n, logs)
+	}
+}

@@ -536,3 +536,23 @@ func TestPageBytesStayTheirOwn(t *testing.T) {
 		}
 	}
 }
+
+// A folder made in an out/ whose folders are set-group-ID (shared by a
+// group) keeps that bit: only the permission bits are set.
+func TestOutputFoldersKeepSetgid(t *testing.T) {
+	cfg, _ := testConfig(t, "http://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "sub/b.md", "B\n---\n2020-01-02\n\nBody.\n")
+	must(t, os.MkdirAll(cfg.OutDir, 0o755))
+	must(t, os.Chmod(cfg.OutDir, 0o755|fs.ModeSetgid))
+	if info, err := os.Stat(cfg.OutDir); err != nil || info.Mode()&fs.ModeSetgid == 0 {
+		t.Skipf("no set-group-ID folders here: %v", err)
+	}
+	build(t, cfg)
+	for _, dir := range []string{"articles", "articles/sub"} {
+		info, err := os.Stat(filepath.Join(cfg.OutDir, dir))
+		must(t, err)
+		if info.Mode()&fs.ModeSetgid == 0 || info.Mode().Perm() != 0o755 {
+			t.Errorf("out/%s has mode %v, want 0755 and set-group-ID", dir, info.Mode())
+		}
+	}
+}

@@ -77,7 +77,8 @@ func (d *disk) owns(tmp uint64) bool {
 }
 
 // mkdirAll makes dir and the folders above it that are missing, as
-// os.MkdirAll does, each of mode 0755 whatever the umask, as files are 0644:
+// os.MkdirAll does, each of mode 0755 (and set-group-ID if its parent is)
+// whatever the umask, as files are 0644:
 // a web server running as another user can serve out/ as it is. A folder
 // that is there keeps its mode. Safe to call from several goroutines.
 func mkdirAll(dir string) error {
@@ -98,7 +99,12 @@ func mkdirAll(dir string) error {
 		}
 		return err
 	}
-	return os.Chmod(dir, 0o755)
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	// The set-group-ID bit a folder gets from its parent's stays.
+	return os.Chmod(dir, 0o755|info.Mode()&fs.ModeSetgid)
 }
 
 // openDisk prepares the output folder: it is created if missing, and temporary

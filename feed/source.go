@@ -165,6 +165,9 @@ func (l *library) scan(rel string) (_ []found, unread []string, _ error) {
 			if p == root {
 				return err
 			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // went during the walk: gone, not unreadable
+			}
 			l.report(l.rel(p), err.Error(), false)
 			unread = append(unread, l.rel(p))
 			return nil
@@ -225,20 +228,15 @@ func (l *library) stat(p string, d fs.DirEntry) (fs.FileInfo, error) {
 		return nil, err
 	}
 	if info.Mode()&fs.ModeSymlink != 0 {
-		target, err := filepath.EvalSymlinks(p)
+		// Both made absolute, then resolved: a link to an absolute path
+		// resolves to one, the folder may be given relative (-articles
+		// articles), and the working folder's path may hold links.
+		target, err := resolved(p)
 		if err != nil {
 			return nil, fmt.Errorf("symbolic link leads nowhere: %w", unwrapPath(err))
 		}
-		root, err := filepath.EvalSymlinks(l.dir)
+		root, err := resolved(l.dir)
 		if err != nil {
-			return nil, err
-		}
-		// Both absolute: a link to an absolute path is one, and the
-		// folder may be given relative (-articles articles).
-		if target, err = filepath.Abs(target); err != nil {
-			return nil, err
-		}
-		if root, err = filepath.Abs(root); err != nil {
 			return nil, err
 		}
 		if _, in := within(target, root); !in {
@@ -255,6 +253,15 @@ func (l *library) stat(p string, d fs.DirEntry) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("file is %d bytes, over the %d MiB limit", info.Size(), MaxArticleSize>>20)
 	}
 	return info, nil
+}
+
+// resolved is p made absolute, with every symbolic link in it followed.
+func resolved(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }
 
 func unwrapPath(err error) error {
@@ -344,6 +351,22 @@ func (l *library) linksBeyond(paths []string) []string {
 	return more
 }
 
+// leadsInto reports whether the article file link, a symbolic link, leads
+// to a file below one of paths: one the watcher saw change, so the link is
+// read again too, whatever its size and time say (see update).
+func (l *library) leadsInto(link string, paths []string) bool {
+	target, err := resolved(filepath.Join(l.dir, filepath.FromSlash(link)))
+	if err != nil {
+		return false
+	}
+	root, err := resolved(l.dir)
+	if err != nil {
+		return false
+	}
+	rel, in := within(target, root)
+	return in && slices.ContainsFunc(paths, func(dir string) bool { return under(rel, dir) })
+}
+
 // under reports whether path p lies in folder dir ("" is the whole tree).
 func under(p, dir string) bool {
 	return dir == "" || p == dir || strings.HasPrefix(p, dir+"/")
@@ -390,14 +413,17 @@ func (l *library) load(f found, prev *entry) *entry {
 	if prev != nil && prev.hash == e.hash && prev.failure == "" && prev.art != nil && !prev.art.Undated {
 		return e // touched, not changed
 	}
-	if prev != nil && prev.hash == e.hash && prev.failure != "" {
-		e.failure = prev.failure // the same bytes fail the same way: said once
-		return e
-	}
 	opt := l.opt
 	opt.Slug = e.slug
 	a, warnings, err := Parse(Source{Path: f.rel, Data: data, ModTime: modTime}, opt)
 	if err != nil {
+		if prev != nil && prev.hash == e.hash && strings.HasPrefix(prev.failure, err.Error()) {
+			// The same bytes, failing the same way (read again for an
+			// event, or as the render budget may pass the next time):
+			// said once.
+			e.failure = prev.failure
+			return e
+		}
 		return l.failed(f.rel, e, nil, err.Error()) // new bytes: said again
 	}
 	for _, w := range warnings {

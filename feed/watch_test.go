@@ -1100,3 +1100,34 @@ func TestWalkSeesReplacedFile(t *testing.T) {
 		t.Errorf("after the file was replaced: %q, want [BBBB]", got)
 	}
 }
+
+// An article that is a link to another follows an edit of it that keeps
+// size and time too.
+func TestWatchLinkFollowsEditKeepingSizeAndTime(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.MkdirAll(filepath.Join(dir, "real"), 0o755)
+		os.WriteFile(filepath.Join(dir, "real", "r.md"), []byte(article("Real", "AAAA")), 0o644)
+		os.Symlink(filepath.Join("real", "r.md"), filepath.Join(dir, "link.md"))
+	}, nil)
+	page := func(name string) string {
+		if f := w.b.Current().File("articles/" + name + ".html"); f != nil {
+			return string(f.Body())
+		}
+		return ""
+	}
+	if !strings.Contains(page("link"), "AAAA") {
+		t.Fatalf("link page at the start: %q", page("link"))
+	}
+	w.settle()
+	info, err := os.Stat(w.path("real/r.md"))
+	must(t, err)
+	w.put("real/r.md", article("Real", "BBBB"))
+	must(t, os.Chtimes(w.path("real/r.md"), info.ModTime(), info.ModTime()))
+	for range 3000 {
+		if strings.Contains(page("link"), "BBBB") && strings.Contains(page("real/r"), "BBBB") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pages after the edit: link %q, real/r %q", page("link"), page("real/r"))
+}
