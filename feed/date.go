@@ -64,9 +64,10 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, errNotDate
 }
 
-// rfc822Zones are the zone names of RFC 822 (section 5.1), with their
-// offsets in hours. time.Parse takes a name it does not know for a zone of
-// offset zero: 09:30 EST would be read as 09:30 UTC.
+// rfc822Zones are the zone names of RFC 822 (section 5.1), and "UTC" as
+// Go's time.RFC1123 writes it, with their offsets in hours. time.Parse
+// takes a name it does not know for a zone of offset zero: 09:30 EST would
+// be read as 09:30 UTC.
 var rfc822Zones = map[string]int{
 	"UT": 0, "UTC": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
 	"MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
@@ -78,9 +79,8 @@ var rfc822Zones = map[string]int{
 // 2822 says), hours and minutes with optional seconds, and a zone: a
 // +hhmm or -hhmm offset, a name of rfc822Zones, or one of the military
 // letters, which RFC 2822 says to take as UTC (their signs were printed
-// backwards), or "UTC" as Go's time.RFC1123 writes it. Any other zone name
-// counts only if it names an offset of loc (CEST where loc is
-// Europe/Berlin); else the date is refused.
+// backwards). Any other zone name counts only if loc has it (CEST where
+// loc is Europe/Berlin), at its offset there; else the date is refused.
 func parseRFC822(s string, loc *time.Location) (time.Time, bool) {
 	f := strings.Fields(s)
 	if len(f) == 6 || len(f) == 5 && strings.Contains(f[0], ",") {

@@ -78,9 +78,9 @@ func (d *disk) owns(tmp uint64) bool {
 
 // mkdirAll makes dir and the folders above it that are missing, as
 // os.MkdirAll does, each of mode 0755 (and set-group-ID if its parent is)
-// whatever the umask, as files are 0644:
-// a web server running as another user can serve out/ as it is. A folder
-// that is there keeps its mode. Safe to call from several goroutines.
+// whatever the umask, as files are 0644: a web server running as another
+// user can serve out/ as it is. A folder that is there keeps its mode.
+// Safe to call from several goroutines.
 func mkdirAll(dir string) error {
 	if info, err := os.Stat(dir); err == nil {
 		if info.IsDir() {
