@@ -513,3 +513,24 @@ func TestSameFailureSaidOnce(t *testing.T) {
 		t.Errorf("%d skip lines for bad.md read four times, want 1:\n%s", n, logs)
 	}
 }
+
+// Two article files that are hard links of one: an edit through one name
+// makes an event for that name alone, and the other is read again with it.
+func TestHardLinkedArticlesFollowEachOther(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "base.md", "Base\n---\n2020-01-01\n\nv1\n")
+	writeArticle(t, cfg.ArticlesDir, "other.md", "Other\n---\n2020-01-02\n\nx\n")
+	must(t, os.MkdirAll(filepath.Join(cfg.ArticlesDir, "sub"), 0o755))
+	must(t, os.Link(filepath.Join(cfg.ArticlesDir, "base.md"), filepath.Join(cfg.ArticlesDir, "sub", "alias.md")))
+	b := build(t, cfg)
+	must(t, os.WriteFile(filepath.Join(cfg.ArticlesDir, "base.md"), []byte("Base\n---\n2020-01-01\n\nv2\n"), 0o644))
+	if _, err := b.Rebuild([]string{"base.md"}); err != nil { // the watcher's event names base.md alone
+		t.Fatal(err)
+	}
+	for _, page := range []string{"base", "sub/alias"} {
+		f := b.Current().File(PagePath(page))
+		if f == nil || !bytes.Contains(f.Body(), []byte("v2")) {
+			t.Errorf("%s: not the edited version", page)
+		}
+	}
+}

@@ -51,6 +51,7 @@ type entry struct {
 	size    int64
 	mod     int64  // modification time, in Unix nanoseconds, as found.mod
 	ino     uint64 // inode number of the bytes read, 0 if none were
+	linked  bool   // the inode has other hard links (maybe other articles)
 	hash    [32]byte
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
@@ -332,6 +333,40 @@ func (l *library) update(rel string, files []found, unread []string, event bool,
 	for i, f := range todo {
 		l.put(f.rel, results[i])
 	}
+	l.readLinked(todo, results)
+}
+
+// readLinked reads again the other names of the files just read that have
+// hard links: a change through one name makes an event for that name
+// alone. Only an inode with more than one link makes it look through the
+// library.
+func (l *library) readLinked(read []found, results []*entry) {
+	var inodes map[uint64]bool
+	for _, e := range results {
+		if e != nil && e.linked {
+			if inodes == nil {
+				inodes = map[uint64]bool{}
+			}
+			inodes[e.ino] = true
+		}
+	}
+	if inodes == nil {
+		return
+	}
+	done := make(map[string]bool, len(read))
+	for _, f := range read {
+		done[f.rel] = true
+	}
+	var more []found
+	for p, e := range l.entries {
+		if e != nil && inodes[e.ino] && !done[p] {
+			more = append(more, found{rel: p})
+		}
+	}
+	slices.SortFunc(more, func(a, b found) int { return strings.Compare(a.rel, b.rel) })
+	for _, f := range more {
+		l.put(f.rel, l.load(f, l.entries[f.rel]))
+	}
 }
 
 // inOutput reports whether rel (relative to the articles folder) is in the
@@ -381,13 +416,14 @@ func (l *library) load(f found, prev *entry) *entry {
 	}
 	buf := buffers.Get().(*[]byte)
 	defer putBuffer(buf)
-	data, modTime, ino, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
+	data, st, err := readInto((*buf)[:0], filepath.Join(l.dir, filepath.FromSlash(f.rel)))
 	*buf = data // nothing below keeps it: Parse copies what it takes
+	modTime := st.mod
 	if err == nil {
 		// What was read, not what the scan saw a moment before, is what the
 		// next scan compares with: a write in between is then read again,
 		// and nothing is read (or reported) twice.
-		e.size, e.mod, e.ino = int64(len(data)), modTime.UnixNano(), ino
+		e.size, e.mod, e.ino, e.linked = int64(len(data)), modTime.UnixNano(), st.ino, st.links > 1
 	}
 	if errors.Is(err, errWriting) {
 		// Half-written: not read now, not a failure either; the next look
@@ -542,19 +578,26 @@ func stillWriting(p string) bool {
 // Its modification time is read with the bytes, under the lease: the one a
 // directory scan saw may be older than the bytes.
 func readLimited(p string) ([]byte, time.Time, error) {
-	data, mod, _, err := readInto(nil, p)
-	return data, mod, err
+	data, st, err := readInto(nil, p)
+	return data, st.mod, err
 }
 
-// readInto is readLimited into buf's room, with the file's inode number.
-func readInto(buf []byte, p string) (_ []byte, _ time.Time, ino uint64, _ error) {
+// readStamp is what readInto tells of the file besides its bytes.
+type readStamp struct {
+	mod   time.Time
+	ino   uint64 // inode number
+	links uint64 // hard links to the inode
+}
+
+// readInto is readLimited into buf's room.
+func readInto(buf []byte, p string) ([]byte, readStamp, error) {
 	fd, st, leased, err := openRegular(p)
 	if err != nil {
-		return nil, time.Time{}, 0, err
+		return nil, readStamp{}, err
 	}
 	defer unix.Close(fd)
 	if st.Size > MaxArticleSize {
-		return nil, time.Time{}, 0, fmt.Errorf("file is %d bytes, over the %d MiB limit", st.Size, MaxArticleSize>>20)
+		return nil, readStamp{}, fmt.Errorf("file is %d bytes, over the %d MiB limit", st.Size, MaxArticleSize>>20)
 	}
 	// Room for the size and one byte more: one read has the bytes, the next
 	// finds the end; under the lease the size cannot change, and that
@@ -567,14 +610,14 @@ func readInto(buf []byte, p string) (_ []byte, _ time.Time, ino uint64, _ error)
 		}
 		n, err := retryEINTR(func() (int, error) { return unix.Read(fd, data[len(data):cap(data)]) })
 		if err != nil {
-			return nil, time.Time{}, 0, err
+			return nil, readStamp{}, err
 		}
 		data = data[:len(data)+n]
 		if n == 0 || leased && len(data) == int(st.Size) {
-			return data, time.Unix(st.Mtim.Unix()), st.Ino, nil
+			return data, readStamp{mod: time.Unix(st.Mtim.Unix()), ino: st.Ino, links: uint64(st.Nlink)}, nil
 		}
 	}
-	return nil, time.Time{}, 0, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
+	return nil, readStamp{}, fmt.Errorf("file grew over the %d MiB limit as it was read", MaxArticleSize>>20)
 }
 
 // buffers are for bytes made and dropped with each article (those of its
