@@ -637,11 +637,15 @@ func (b *Builder) recover() []string {
 func (b *Builder) RetryDisk() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if (len(b.diskFailed) == 0 && !b.disk.anyMissing()) || b.Current() == nil {
+	if (len(b.diskFailed) == 0 && !b.disk.anyMissing() && !b.disk.topMissing()) || b.Current() == nil {
 		return nil
 	}
 	defer b.everyCore()()
-	if paths := b.recover(); len(paths) > 0 {
+	paths := b.recover()
+	if _, ok := b.disk.extra[StateFile]; !ok {
+		b.lib.history.written(0, false, false) // gone: written whole next, not appended to
+	}
+	if len(paths) > 0 {
 		_, err := b.rebuild(paths, time.Now())
 		return err
 	}

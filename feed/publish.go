@@ -67,6 +67,29 @@ func (d *disk) anyMissing() bool {
 	return len(d.missed) > 0
 }
 
+// topMissing reports whether a file of the folder's top level that was
+// written (the feeds, the index, the state file) is gone or of another
+// size: deleted by hand, or with the whole folder. A look at five files,
+// cheap enough for every tick of the watcher; pages are found missing as
+// they are asked for (missing).
+func (d *disk) topMissing() bool {
+	for _, name := range []string{RSSFile, AtomFile, JSONFile, IndexFile, StateFile} {
+		size := -1
+		if f := d.written[name]; f != nil {
+			size = f.Size
+		} else if n, ok := d.extra[name]; ok {
+			size = n
+		}
+		if size < 0 {
+			continue // not written (yet): the write that failed says so
+		}
+		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(size) {
+			return true
+		}
+	}
+	return false
+}
+
 // owns reports whether the temporary file tmp is still there to be claimed
 // by a write.
 func (d *disk) owns(tmp uint64) bool {

@@ -1111,3 +1111,41 @@ func TestWalkSeesReplacedFile(t *testing.T) {
 		t.Errorf("after the file was replaced: %q, want [BBBB]", got)
 	}
 }
+
+// Files of out/'s top level deleted by hand while serving (the index, a
+// feed, the state file) are put back at the watcher's next look, without
+// a rebuild to wait for, and the state file whole.
+func TestWatchPutsBackTopFiles(t *testing.T) {
+	w := startWatch(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "a.md"), []byte(article("A", "x")), 0o644)
+	}, nil)
+	w.exactly("A")
+	w.settle()
+	out := w.b.cfg.OutDir
+	names := []string{IndexFile, JSONFile, StateFile}
+	before := map[string][]byte{}
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		must(t, err)
+		before[name] = b
+		must(t, os.Remove(filepath.Join(out, name)))
+	}
+	for i := 0; ; i++ {
+		back := 0
+		for _, name := range names {
+			if b, err := os.ReadFile(filepath.Join(out, name)); err == nil && bytes.Equal(b, before[name]) {
+				back++
+			}
+		}
+		if back == len(names) {
+			break
+		}
+		if i == 3000 {
+			t.Fatalf("%d of %v put back as they were:\n%s", back, names, w.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if lines := w.logs.matching("level=ERROR"); len(lines) > 0 {
+		t.Errorf("errors while putting them back:\n%s", strings.Join(lines, "\n"))
+	}
+}
