@@ -1121,7 +1121,7 @@ func TestWatchPutsBackTopFiles(t *testing.T) {
 	}, nil)
 	w.exactly("A")
 	w.settle()
-	out := w.b.cfg.OutDir
+	out := w.out
 	names := []string{IndexFile, JSONFile, StateFile}
 	before := map[string][]byte{}
 	for _, name := range names {
