@@ -244,8 +244,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 		}
 	}
 	for _, rel := range b.lib.linksBeyond(paths) {
-		// Looked at on every rebuild: said once, when its folder was.
-		b.refresh(rel, b.lib.leadsInto(rel, paths))
+		b.refresh(rel, false) // looked at on every rebuild: said once, when its folder was
 	}
 	l := b.lib.articles()
 	snap, changed, err := b.render(l)

@@ -83,11 +83,18 @@ func (d *disk) topMissing() bool {
 		if size < 0 {
 			continue // not written (yet): the write that failed says so
 		}
-		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(size) {
+		if !d.holds(name, size) {
 			return true
 		}
 	}
 	return false
+}
+
+// holds reports whether the folder has the file name, of size bytes: what
+// is looked at to tell that a file written is still there.
+func (d *disk) holds(name string, size int) bool {
+	info, err := os.Stat(d.path(name))
+	return err == nil && info.Size() == int64(size)
 }
 
 // owns reports whether the temporary file tmp is still there to be claimed
@@ -232,7 +239,7 @@ func (d *disk) recheck() (lost []string) {
 	d.missed = nil
 	d.mu.Unlock()
 	for name, f := range d.written {
-		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(f.Size) || missed[name] {
+		if !d.holds(name, f.Size) || missed[name] {
 			delete(d.written, name)
 			if !f.hold() {
 				lost = append(lost, name)
@@ -244,7 +251,7 @@ func (d *disk) recheck() (lost []string) {
 		lost = append(lost, name)
 	}
 	for name, size := range d.extra {
-		if info, err := os.Stat(d.path(name)); err != nil || info.Size() != int64(size) {
+		if !d.holds(name, size) {
 			delete(d.extra, name)
 		}
 	}
@@ -635,8 +642,8 @@ func (d *disk) tempPath(name string, tmp uint64) string {
 // empty by that. Only what dropfeed writes is touched: .html files under
 // articles/. The folder is walked on the first write (for pages an earlier
 // run left; not when it is the staging folder just renamed, see
-// placeStaged) and after a failed one; otherwise the pages written before and not in files are all
-// there is to remove.
+// placeStaged) and after a failed one; otherwise the pages written before
+// and not in files are all there is to remove.
 func (d *disk) removeStale(files *fileSet) []error {
 	var errs []error
 	var gone []string

@@ -336,36 +336,38 @@ func (l *library) update(rel string, files []found, unread []string, event bool,
 	l.readLinked(todo, results)
 }
 
-// readLinked reads again the other names of the files just read that have
-// hard links: a change through one name makes an event for that name
-// alone. Only an inode with more than one link makes it look through the
-// library.
+// readLinked reads again the other articles of the files just read: the
+// files' other names, which made no event of their own. They are found by
+// inode (an article that is a symbolic link has that of the file it leads
+// to): among the symbolic links, or among every article when a file read
+// has hard links (rare: only then is the whole library looked through).
 func (l *library) readLinked(read []found, results []*entry) {
-	var inodes map[uint64]bool
+	candidates := slices.Collect(maps.Keys(l.links))
+	if slices.ContainsFunc(results, func(e *entry) bool { return e != nil && e.linked }) {
+		candidates = slices.Collect(maps.Keys(l.entries))
+	}
+	if len(candidates) == 0 {
+		return
+	}
+	inodes := make(map[uint64]bool, len(results))
 	for _, e := range results {
-		if e != nil && e.linked {
-			if inodes == nil {
-				inodes = map[uint64]bool{}
-			}
+		if e != nil && e.ino != 0 {
 			inodes[e.ino] = true
 		}
-	}
-	if inodes == nil {
-		return
 	}
 	done := make(map[string]bool, len(read))
 	for _, f := range read {
 		done[f.rel] = true
 	}
-	var more []found
-	for p, e := range l.entries {
-		if e != nil && inodes[e.ino] && !done[p] {
-			more = append(more, found{rel: p})
+	var more []string
+	for _, p := range candidates {
+		if e := l.entries[p]; e != nil && inodes[e.ino] && !done[p] {
+			more = append(more, p)
 		}
 	}
-	slices.SortFunc(more, func(a, b found) int { return strings.Compare(a.rel, b.rel) })
-	for _, f := range more {
-		l.put(f.rel, l.load(f, l.entries[f.rel]))
+	slices.Sort(more)
+	for _, p := range more {
+		l.put(p, l.load(found{rel: p}, l.entries[p]))
 	}
 }
 
@@ -384,22 +386,6 @@ func (l *library) linksBeyond(paths []string) []string {
 	}
 	slices.Sort(more)
 	return more
-}
-
-// leadsInto reports whether the article file link, a symbolic link, leads
-// to a file below one of paths: one the watcher saw change, so the link is
-// read again too, whatever its size and time say (see update).
-func (l *library) leadsInto(link string, paths []string) bool {
-	target, err := resolved(filepath.Join(l.dir, filepath.FromSlash(link)))
-	if err != nil {
-		return false
-	}
-	root, err := resolved(l.dir)
-	if err != nil {
-		return false
-	}
-	rel, in := within(target, root)
-	return in && slices.ContainsFunc(paths, func(dir string) bool { return under(rel, dir) })
 }
 
 // under reports whether path p lies in folder dir ("" is the whole tree).
