@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,6 +118,26 @@ func BenchmarkIndex(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := site.Index(list); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStateFile is the state file a cold build of 10,000 articles
+// writes whole: a record and what is kept of the article, a line each.
+func BenchmarkStateFile(b *testing.B) {
+	list := benchArticles(b, 10000)
+	h := newHistory("", nil)
+	byPath := make(map[string]*Article, len(list))
+	paths := make([]string, len(list))
+	for i, a := range list {
+		h.stamp(a, [32]byte{byte(i), byte(i >> 8)}, a.Published)
+		byPath[a.Path], paths[i] = a, a.Path
+	}
+	slices.Sort(paths)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := h.write(io.Discard, paths, func(p string) *Article { return byPath[p] }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -110,7 +110,8 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
-	state, _ := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
+	statePath := filepath.Join(cfg.OutDir, StateFile)
+	state, _ := os.ReadFile(statePath)
 	frame, err := cfg.Site.pageFrame()
 	if err != nil {
 		return nil, err
@@ -119,11 +120,12 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	b.lib = &library{
 		dir:     cfg.ArticlesDir,
 		opt:     ParseOptions{BaseURL: cfg.BaseURL, Loc: cfg.Loc},
-		history: newHistory(state),
+		history: newHistory(statePath, state),
 		entries: map[string]*entry{},
 		links:   map[string]bool{},
 		report:  b.report,
 		made:    b.prerender,
+		keep:    b.keptVersion,
 		skip:    outInside,
 	}
 	return b, nil
@@ -557,6 +559,47 @@ func (b *Builder) unshelve(a *Article) {
 	}
 }
 
+// keptVersion brings back the last good version of an article whose file
+// fails on the first look of a run: what the state file keeps of it, with
+// the HTML that its page in the output folder holds, if that page is as
+// this site makes it (the site's title, address and template are the same).
+// nil if there is none.
+func (b *Builder) keptVersion(path string) *Article {
+	k, r, ok := b.lib.history.kept(path)
+	if !ok {
+		return nil
+	}
+	a := &Article{Path: path, ID: k.ID, Title: k.Title, Published: k.Published, Undated: k.Undated,
+		Author: k.Author, Tags: k.Tags, Summary: k.Summary, summaryMade: k.Summary == "", natural: k.Natural}
+	if a.natural == "" {
+		a.natural = k.Slug
+	}
+	if a.Updated = r.updated().In(a.Published.Location()); a.Updated.Before(a.Published) {
+		a.Updated = a.Published
+	}
+	// The page is where the slug was when the state file was written; a
+	// clash that came or went since then moved it.
+	for _, slug := range slices.Compact([]string{k.Slug, a.natural, clashSlug(path)}) {
+		body, err := os.ReadFile(b.disk.path(PagePath(slug)))
+		if err != nil {
+			continue
+		}
+		a.Slug = slug
+		head := b.frame.page(a) // no HTML
+		head = head[:len(head)-len(b.frame.tail)]
+		if len(body) < len(head)+len(b.frame.tail) || !bytes.HasPrefix(body, head) || !bytes.HasSuffix(body, b.frame.tail) {
+			continue
+		}
+		a.HTML = string(body[len(head) : len(body)-len(b.frame.tail)])
+		if a.summaryMade {
+			a.Summary = summaryOf(a.HTML, summaryLen)
+		}
+		b.prerender(a)
+		return a
+	}
+	return nil
+}
+
 // eachParallel calls f(i) for every i in [0, n), on every core.
 func eachParallel(n int, f func(i int)) {
 	var next atomic.Int64
@@ -580,7 +623,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	paths, whole := h.journal(func(p string) bool { return b.lib.entries[p] != nil })
 	extra := map[string]func(io.Writer) error{}
 	if whole {
-		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths) }
+		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths, b.lib.published) }
 		delete(b.disk.extra, StateFile) // known again once written
 	}
 	errs := b.disk.write(snap.files, changed, extra)
@@ -590,7 +633,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 		h.written(len(paths), whole, ok)
 	case len(paths) > 0:
 		var lines bytes.Buffer
-		h.write(&lines, paths) // a bytes.Buffer takes every write
+		h.write(&lines, paths, b.lib.published) // a bytes.Buffer takes every write
 		err := b.disk.appendTo(StateFile, lines.Bytes())
 		if err != nil {
 			errs = append(errs, err)

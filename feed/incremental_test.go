@@ -327,11 +327,11 @@ func TestStateFileHashes(t *testing.T) {
 // TestStateJournalCompacts: once replaced lines outnumber the live records,
 // the state file is written whole again.
 func TestStateJournalCompacts(t *testing.T) {
-	h := newHistory(nil)
+	h := newHistory("", nil)
 	keep := func(string) bool { return true }
 	lines := func(paths []string) int {
 		var b bytes.Buffer
-		must(t, h.write(&b, paths))
+		must(t, h.write(&b, paths, func(string) *Article { return nil }))
 		return bytes.Count(b.Bytes(), []byte("\n"))
 	}
 	a := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}

@@ -72,8 +72,9 @@ type library struct {
 	history *history
 	entries map[string]*entry // by path relative to dir, slash-separated
 	report  func(path, reason string, warning bool)
-	made    func(a *Article) // told of each article parsed, in parallel (it makes the page and puts the HTML away)
-	skip    string           // the output folder, relative to dir, when it lies inside: never read
+	made    func(a *Article)           // told of each article parsed, in parallel (it makes the page and puts the HTML away)
+	keep    func(path string) *Article // the last good version of a file that fails when first seen in a run, kept in the output folder; nil if none
+	skip    string                     // the output folder, relative to dir, when it lies inside: never read
 	// Article files that are symbolic links: a change to what one leads
 	// to makes an event for the file it leads to only.
 	links map[string]bool
@@ -478,6 +479,9 @@ func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
 		return prev
 	}
 	e.failure = reason
+	if e.art == nil && l.keep != nil {
+		e.art = l.keep(rel)
+	}
 	if e.art != nil {
 		e.failure += " (the last good version stays published)"
 	}
@@ -773,7 +777,7 @@ func (l *library) relist() {
 	for _, p := range refix {
 		e := l.entries[p]
 		if e.slug = ""; owner[e.art.natural] != p {
-			e.slug = SlugOf(p, "") + "-" + shortHash(p)
+			e.slug = clashSlug(p)
 		}
 		e.hash = [32]byte{} // parse again, with the slug it should have
 		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.mod}, e)
@@ -800,6 +804,10 @@ func (l *library) relist() {
 	Newest(list)
 	l.list, l.owner, l.contested, l.failing = list, owner, contested, failing
 }
+
+// clashSlug is the slug of the file at path p when another file has the
+// one it wants.
+func clashSlug(p string) string { return SlugOf(p, "") + "-" + shortHash(p) }
 
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
