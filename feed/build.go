@@ -237,8 +237,26 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	// Only the whole folder failing to be read fails the rebuild: a file
 	// or folder below it that cannot be read now (its permissions) keeps
 	// what it had, and holds up none of the other paths.
+	// A walk of the whole folder ("" among the paths) takes in the others:
+	// the files they name are read again in it, as each is when looked at
+	// alone (after more than bulk changes, the watcher asks for one walk).
+	walk := slices.Contains(paths, "")
+	var named map[string]bool
+	if walk {
+		named = make(map[string]bool, len(paths))
+		for _, rel := range paths {
+			named[rel] = true
+		}
+	}
 	for _, rel := range paths {
-		if err := b.refresh(rel, true); err != nil {
+		changed := named
+		switch {
+		case walk && rel != "":
+			continue
+		case !walk:
+			changed = map[string]bool{rel: true}
+		}
+		if err := b.refresh(rel, changed); err != nil {
 			if rel == "" {
 				return Stats{}, fmt.Errorf("articles folder: %w", err)
 			}
@@ -246,7 +264,7 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 		}
 	}
 	for _, rel := range b.lib.linksBeyond(paths) {
-		b.refresh(rel, false) // looked at on every rebuild: said once, when its folder was
+		b.refresh(rel, nil) // looked at on every rebuild: said once, when its folder was
 	}
 	l := b.lib.articles()
 	snap, changed, err := b.render(l)
@@ -265,9 +283,9 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 }
 
 // refresh brings the library up to date below rel; what cannot be read
-// there is left as it was, and the error returned. event says the watcher
-// saw rel change (see library.update).
-func (b *Builder) refresh(rel string, event bool) error {
+// there is left as it was, and the error returned. changed holds the paths
+// the watcher saw change (see library.update).
+func (b *Builder) refresh(rel string, changed map[string]bool) error {
 	files, unread, err := b.lib.scan(rel)
 	if err != nil {
 		if rel != "" && errors.Is(err, fs.ErrNotExist) {
@@ -285,7 +303,7 @@ func (b *Builder) refresh(rel string, event bool) error {
 		defer p.stop()
 		progress = p.tick
 	}
-	b.lib.update(rel, files, unread, event, progress)
+	b.lib.update(rel, files, unread, changed, progress)
 	return nil
 }
 

@@ -399,7 +399,7 @@ func TestGoneAndBackBeforeListing(t *testing.T) {
 	writeArticle(t, cfg.ArticlesDir, "a.md", "New\n---\n2020-01-03\n\nThree.\n")
 	files, unread, err := l.scan("a.md")
 	must(t, err)
-	l.update("a.md", files, unread, false, nil)
+	l.update("a.md", files, unread, nil, nil)
 	got := l.articles()
 	var titles []string
 	for _, a := range got.list {
@@ -439,7 +439,7 @@ func TestUnreadFolderKeepsArticles(t *testing.T) {
 	files, _, err := l.scan("")
 	must(t, err)
 	files = slices.DeleteFunc(files, func(f found) bool { return strings.HasPrefix(f.rel, "sub/") })
-	l.update("", files, []string{"sub"}, false, nil)
+	l.update("", files, []string{"sub"}, nil, nil)
 	if got, want := listed(), []string{"Deeper", "Inside", "Top"}; !slices.Equal(got, want) {
 		t.Errorf("with sub unread, listed %q, want %q", got, want)
 	}
@@ -447,7 +447,7 @@ func TestUnreadFolderKeepsArticles(t *testing.T) {
 	os.Remove(filepath.Join(cfg.ArticlesDir, "sub", "in.md"))
 	files, unread, err := l.scan("")
 	must(t, err)
-	l.update("", files, unread, false, nil)
+	l.update("", files, unread, nil, nil)
 	if got, want := listed(), []string{"Deeper", "Top"}; !slices.Equal(got, want) {
 		t.Errorf("with sub read again, listed %q, want %q", got, want)
 	}

@@ -267,7 +267,7 @@ func TestBigIndexStoredAtOnce(t *testing.T) {
 	must(t, err)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	must(t, b.refresh("", false))
+	must(t, b.refresh("", nil))
 	snap, _, err := b.render(b.lib.articles())
 	must(t, err)
 	f := snap.File(IndexFile)

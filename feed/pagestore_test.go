@@ -175,7 +175,7 @@ func TestNewPageLostBeforeRename(t *testing.T) {
 	// A rebuild, step by step, with the temporary file removed between
 	// reading the article and writing out/.
 	b.mu.Lock()
-	must(t, b.refresh("new.md", true))
+	must(t, b.refresh("new.md", map[string]bool{"new.md": true}))
 	page := b.lib.entries["new.md"].art.page
 	if page == nil || page.tempFile() == 0 {
 		b.mu.Unlock()
@@ -362,7 +362,7 @@ func TestFirstBuildPagesAtOnce(t *testing.T) {
 		// The first build, step by step, as Rebuild takes it.
 		b.mu.Lock()
 		b.disk.lookForPages()
-		must(t, b.refresh("", false))
+		must(t, b.refresh("", nil))
 		if !b.disk.noPages {
 			t.Fatal("a first build into an empty folder does not stage its pages")
 		}

@@ -278,13 +278,12 @@ func unwrapPath(err error) error {
 // changed files are read and parsed (in parallel), files no longer there are
 // forgotten, but for those in a folder scan could not read (unread): they
 // keep what they had. A file is read again when its size, modification
-// time or inode differ from what was read last; with event (the watcher
-// saw rel change), the file rel names is read again in any case, as an
-// edit can keep all three (two writes of one size within a tick of the
-// clock, or a copy given the old file's time): its bytes' hash then
-// tells. progress, if not nil, is told of each file done. files is used
-// up.
-func (l *library) update(rel string, files []found, unread []string, event bool, progress func()) {
+// time or inode differ from what was read last; a file in changed (the
+// watcher saw it change) is read again in any case, as an edit can keep
+// all three (two writes of one size within a tick of the clock, or a copy
+// given the old file's time): its bytes' hash then tells. progress, if not
+// nil, is told of each file done. files is used up.
+func (l *library) update(rel string, files []found, unread []string, changed map[string]bool, progress func()) {
 	// rel is a file (or was one) when its entry says so or scan found
 	// only it: nothing else lies below it, and one edit among 100,000
 	// files needs no look at the others.
@@ -310,7 +309,7 @@ func (l *library) update(rel string, files []found, unread []string, event bool,
 		e := l.entries[f.rel]
 		if f.err() != nil {
 			l.put(f.rel, l.unreadable(f, e))
-		} else if e == nil || e.size != f.size || e.mod != f.mod || f.ino != 0 && e.ino != f.ino || event && f.rel == rel {
+		} else if e == nil || e.size != f.size || e.mod != f.mod || f.ino != 0 && e.ino != f.ino || changed[f.rel] {
 			todo = append(todo, f)
 		}
 	}

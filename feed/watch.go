@@ -384,9 +384,11 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 		delete(w.held, p)
 	}
 	if len(batch) > bulk {
+		// One walk, which reads again the files named, whatever their
+		// size and time say (an edit in place can keep both).
 		clear(w.pending)
 		clear(w.held)
-		return []string{""}, 0
+		return append([]string{""}, batch...), 0
 	}
 	slices.Sort(batch)
 	return batch, wait

@@ -1091,8 +1091,8 @@ func TestWatchEditKeepingSizeAndTime(t *testing.T) {
 
 // A walk of the whole folder (after lost events, or more than 256 changes)
 // reads again a file that was replaced by another of the same size and
-// time: its inode tells. One changed in place, keeping both, is not seen
-// there (the watcher's event for it is, above).
+// time: its inode tells. One changed in place, keeping both, is seen there
+// only when the walk names it (below); the watcher's event for it is, above.
 func TestWalkSeesReplacedFile(t *testing.T) {
 	cfg, _ := testConfig(t, "http://127.0.0.1/")
 	writeArticle(t, cfg.ArticlesDir, "x.md", article("AAAA", "x"))
@@ -1109,6 +1109,52 @@ func TestWalkSeesReplacedFile(t *testing.T) {
 	}
 	if got := titles(items(t, b.Current())); !slices.Equal(got, []string{"BBBB"}) {
 		t.Errorf("after the file was replaced: %q, want [BBBB]", got)
+	}
+}
+
+// A walk of the whole folder that names the files the watcher saw change
+// (more than bulk of them at once) reads those again, whatever their size,
+// time and inode say; the others only if one of the three changed.
+func TestWalkReadsNamedFiles(t *testing.T) {
+	cfg, _ := testConfig(t, "http://127.0.0.1/")
+	writeArticle(t, cfg.ArticlesDir, "x.md", article("AAAA", "x"))
+	writeArticle(t, cfg.ArticlesDir, "y.md", article("CCCC", "y"))
+	b := build(t, cfg)
+	for name, title := range map[string]string{"x.md": "BBBB", "y.md": "DDDD"} {
+		p := filepath.Join(cfg.ArticlesDir, name)
+		info, err := os.Stat(p)
+		must(t, err)
+		must(t, os.WriteFile(p, []byte(article(title, name[:1])), 0o644)) // in place, the same size
+		must(t, os.Chtimes(p, info.ModTime(), info.ModTime()))
+	}
+	if _, err := b.Rebuild([]string{"", "x.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(items(t, b.Current())); !slices.Equal(got, []string{"BBBB", "CCCC"}) {
+		t.Errorf("after a walk naming x.md: %q, want [BBBB CCCC]", got)
+	}
+}
+
+// More changed paths than bulk make one walk of the whole folder, which
+// still names them.
+func TestWatchBulkNamesPaths(t *testing.T) {
+	w := &watcher{root: t.TempDir(), pending: map[string]time.Time{}, held: map[string]time.Time{}}
+	start := time.Now()
+	var want []string
+	for i := range bulk + 1 {
+		p := fmt.Sprintf("unpacked/%03d.md", i)
+		w.pending[p] = start
+		want = append(want, p)
+	}
+	batch, _ := w.ready(start.Add(Quiet))
+	if len(batch) == 0 || batch[0] != "" {
+		t.Fatalf("batch starts %q, want the whole folder first", batch[:min(len(batch), 3)])
+	}
+	if got := slices.Sorted(slices.Values(batch[1:])); !slices.Equal(got, want) {
+		t.Errorf("the walk names %d paths, want the %d changed", len(got), len(want))
+	}
+	if len(w.pending) != 0 {
+		t.Errorf("%d paths still pending", len(w.pending))
 	}
 }
 
