@@ -579,14 +579,19 @@ func (b *Builder) unshelve(a *Article) {
 
 // keptVersion brings back the last good version of an article whose file
 // fails on the first look of a run: what the state file keeps of it, with
-// the HTML that its page in the output folder holds, if that page is as
-// this site makes it (the site's title, address and template are the same).
-// nil if there is none.
-func (b *Builder) keptVersion(path string) *Article {
+// the HTML of its page in the output folder, the very page it had (its
+// hash tells) as this site makes it. If there is none it gives nil, and
+// why, or "" when the state file keeps nothing of the file.
+func (b *Builder) keptVersion(path string) (*Article, string) {
 	k, r, ok := b.lib.history.kept(path)
 	if !ok {
-		return nil
+		return nil, ""
 	}
+	sum, ok := stateHash(k.Page)
+	if !ok {
+		return nil, ""
+	}
+	page := [16]byte(sum[:16])
 	a := &Article{Path: path, ID: k.ID, Title: k.Title, Published: k.Published, Undated: k.Undated,
 		Author: k.Author, Tags: k.Tags, Summary: k.Summary, summaryMade: k.Summary == "", natural: k.Natural}
 	if a.natural == "" {
@@ -595,17 +600,23 @@ func (b *Builder) keptVersion(path string) *Article {
 	if a.Updated = r.updated().In(a.Published.Location()); a.Updated.Before(a.Published) {
 		a.Updated = a.Published
 	}
+	why := "its page is gone from the output folder"
 	// The page is where the slug was when the state file was written; a
-	// clash that came or went since then moved it.
+	// clash that came or went since then may have moved it.
 	for _, slug := range slices.Compact([]string{k.Slug, a.natural, clashSlug(path)}) {
 		body, err := os.ReadFile(b.disk.path(PagePath(slug)))
 		if err != nil {
+			continue
+		}
+		if sumOf(body) != page {
+			why = "the page at its address is not the one it had"
 			continue
 		}
 		a.Slug = slug
 		head := b.frame.page(a) // no HTML
 		head = head[:len(head)-len(b.frame.tail)]
 		if len(body) < len(head)+len(b.frame.tail) || !bytes.HasPrefix(body, head) || !bytes.HasSuffix(body, b.frame.tail) {
+			why = "its page in the output folder was made for another site (-base-url, -title or -lang)"
 			continue
 		}
 		a.HTML = string(body[len(head) : len(body)-len(b.frame.tail)])
@@ -613,9 +624,22 @@ func (b *Builder) keptVersion(path string) *Article {
 			a.Summary = summaryOf(a.HTML, summaryLen)
 		}
 		b.prerender(a)
-		return a
+		return a, ""
 	}
-	return nil
+	return nil, why
+}
+
+// published gives the article of path p as published, and the hash of its
+// page; ok is false if there is none.
+func (b *Builder) published(p string) (a *Article, page [16]byte, ok bool) {
+	if a = b.lib.published(p); a == nil {
+		return nil, page, false
+	}
+	c, ok := b.pages[a.Slug]
+	if !ok || c.art != a {
+		return nil, page, false // another file has its slug
+	}
+	return a, c.file.sum, true
 }
 
 // eachParallel calls f(i) for every i in [0, n), on every core.
@@ -641,7 +665,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	paths, whole := h.journal(func(p string) bool { return b.lib.entries[p] != nil })
 	extra := map[string]func(io.Writer) error{}
 	if whole {
-		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths, b.lib.published) }
+		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths, b.published) }
 		delete(b.disk.extra, StateFile) // known again once written
 	}
 	errs := b.disk.write(snap.files, changed, extra)
@@ -651,7 +675,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 		h.written(len(paths), whole, ok)
 	case len(paths) > 0:
 		var lines bytes.Buffer
-		h.write(&lines, paths, b.lib.published) // a bytes.Buffer takes every write
+		h.write(&lines, paths, b.published) // a bytes.Buffer takes every write
 		err := b.disk.appendTo(StateFile, lines.Bytes())
 		if err != nil {
 			errs = append(errs, err)

@@ -331,7 +331,7 @@ func TestStateJournalCompacts(t *testing.T) {
 	keep := func(string) bool { return true }
 	lines := func(paths []string) int {
 		var b bytes.Buffer
-		must(t, h.write(&b, paths, func(string) *Article { return nil }))
+		must(t, h.write(&b, paths, func(string) (*Article, [16]byte, bool) { return nil, [16]byte{}, false }))
 		return bytes.Count(b.Bytes(), []byte("\n"))
 	}
 	a := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}
@@ -454,7 +454,7 @@ func TestUnreadFolderKeepsArticles(t *testing.T) {
 }
 
 // The same with a folder whose permissions shut it: a full build keeps its
-// articles and says why it could not read it. Root reads it all the same,
+// articles and says why it could not read it, and so does a restart. Root reads it all the same,
 // so this runs only for another user.
 func TestUnreadableFolderKeepsArticles(t *testing.T) {
 	if os.Geteuid() == 0 {
@@ -475,6 +475,11 @@ func TestUnreadableFolderKeepsArticles(t *testing.T) {
 	}
 	if n := len(logs.matching("article skipped", sub, "permission denied")); n != 1 {
 		t.Errorf("%d skip lines naming the folder, want 1:\n%s", n, logs)
+	}
+	// A restart with the folder still shut: the same.
+	b = build(t, cfg)
+	if f := b.Current().File(PagePath("sub/in")); f == nil || !bytes.Contains(b.Current().File(JSONFile).Body(), []byte("Inside")) {
+		t.Errorf("after a restart, the article in the unreadable folder went:\n%s", logs)
 	}
 }
 

@@ -72,9 +72,9 @@ type library struct {
 	history *history
 	entries map[string]*entry // by path relative to dir, slash-separated
 	report  func(path, reason string, warning bool)
-	made    func(a *Article)           // told of each article parsed, in parallel (it makes the page and puts the HTML away)
-	keep    func(path string) *Article // the last good version of a file that fails when first seen in a run, kept in the output folder; nil if none
-	skip    string                     // the output folder, relative to dir, when it lies inside: never read
+	made    func(a *Article)                     // told of each article parsed, in parallel (it makes the page and puts the HTML away)
+	keep    func(path string) (*Article, string) // the last good version of a file that fails when first seen in a run, kept in the output folder: nil and why if none (see keptVersion)
+	skip    string                               // the output folder, relative to dir, when it lies inside: never read
 	// Article files that are symbolic links: a change to what one leads
 	// to makes an event for the file it leads to only.
 	links map[string]bool
@@ -316,6 +316,16 @@ func (l *library) update(rel string, files []found, unread []string, changed map
 	if gone {
 		l.put(rel, nil)
 	}
+	// A folder that cannot be read on the first look of a run: its files,
+	// which the state file knows, keep their last good version as if the
+	// folder had been read and then became unreadable.
+	for _, dir := range unread {
+		for _, p := range l.history.under(dir) {
+			if l.entries[p] == nil {
+				l.put(p, l.unreadFolder(p))
+			}
+		}
+	}
 	if seen != nil {
 		for p := range l.entries {
 			if under(p, rel) && !seen[p] && !slices.ContainsFunc(unread, func(dir string) bool { return under(p, dir) }) {
@@ -416,6 +426,8 @@ func (l *library) load(f found, prev *entry) *entry {
 		// reads it, and a watcher asks for that look once the writer is done.
 		if prev != nil {
 			e.hash, e.failure = prev.hash, prev.failure
+		} else if l.keep != nil {
+			e.art, _ = l.keep(f.rel) // its last good version meanwhile, as a running server keeps it
 		}
 		e.size = -1
 		l.mu.Lock()
@@ -459,6 +471,19 @@ func (l *library) load(f found, prev *entry) *entry {
 	return e
 }
 
+// unreadFolder is the entry of a file known from the state file, in a
+// folder that cannot be read: it is reported with its folder, not alone.
+func (l *library) unreadFolder(p string) *entry {
+	e := &entry{size: -1, failure: "its folder cannot be read"}
+	if l.keep != nil {
+		e.art, _ = l.keep(p)
+	}
+	if e.art != nil {
+		e.failure += " (the last good version stays published)"
+	}
+	return e
+}
+
 // unreadable records a file that scan could not accept, reporting it only
 // when the reason is new; an earlier good version stays published.
 func (l *library) unreadable(f found, prev *entry) *entry {
@@ -479,7 +504,10 @@ func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
 	}
 	e.failure = reason
 	if e.art == nil && l.keep != nil {
-		e.art = l.keep(rel)
+		var why string
+		if e.art, why = l.keep(rel); why != "" {
+			e.failure += " (its last good version is not published: " + why + ")"
+		}
 	}
 	if e.art != nil {
 		e.failure += " (the last good version stays published)"
