@@ -481,7 +481,7 @@ func (b *Builder) makePage(a *Article, before *fileSet, now time.Time) *File {
 // that write fails it holds them compressed; the disk writer tries again,
 // and reports.
 func (b *Builder) store(f *File) {
-	if tmp, err := b.disk.writeTemp(f.name, f.body); err == nil {
+	if tmp, err := b.disk.writeTemp(f.name, f.mod, f.body); err == nil {
 		f.body = nil
 		f.storedAt(b.disk, tmp)
 	} else {

@@ -476,9 +476,9 @@ func TestStagedClashKeepsClaimedPage(t *testing.T) {
 	must(t, err)
 	d.lookForPages()
 	name := "articles/post.html"
-	first, err := d.writeTemp(name, []byte("first"))
+	first, err := d.writeTemp(name, 0, []byte("first"))
 	must(t, err)
-	second, err := d.writeTemp(name, []byte("second"))
+	second, err := d.writeTemp(name, 0, []byte("second"))
 	must(t, err)
 	if !d.noPages || first&stagedName == 0 || second&stagedBeside == 0 {
 		t.Fatalf("staging %v, temporary files %x and %x: want the first at its name, the second beside it", d.noPages, first, second)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -207,7 +208,8 @@ func (d *disk) emptyPages() bool {
 }
 
 // has reports whether the folder has f's bytes at name already; if so it
-// gives f the file's date. f must be new: nobody else holds it yet. Safe to
+// gives f the file's date, and if other bytes are there, a date after
+// theirs. f must be new: nobody else holds it yet. Safe to
 // call from several goroutines.
 func (d *disk) has(name string, f *File) bool {
 	if d.noPages && strings.HasPrefix(name, "articles/") {
@@ -215,15 +217,21 @@ func (d *disk) has(name string, f *File) bool {
 	}
 	p := d.path(name)
 	info, err := os.Stat(p)
-	if err != nil || info.Size() != int64(f.Size) {
+	if err != nil {
 		return false
 	}
-	old, err := os.ReadFile(p)
-	if err != nil || !bytes.Equal(old, f.Body()) {
-		return false
+	if info.Size() == int64(f.Size) {
+		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, f.Body()) {
+			f.mod = info.ModTime().Unix()
+			return true
+		}
 	}
-	f.mod = info.ModTime().Unix()
-	return true
+	// Other bytes: dated after the ones there (which may be dated past
+	// the clock, see newTemp), so that Last-Modified never goes back.
+	if m := info.ModTime().Unix(); f.mod <= m {
+		f.mod = m + 1
+	}
+	return false
 }
 
 // path is where the file name (slash-separated) lives in the folder.
@@ -356,7 +364,7 @@ func (d *disk) replace(todo []pending) []error {
 				p.temp = 0
 				continue
 			}
-			p.temp, err = d.writeTemp(p.name, body)
+			p.temp, err = d.writeTemp(p.name, p.file.mod, body)
 		}
 		d.takeTemp(p.temp)
 		if err != nil {
@@ -528,8 +536,8 @@ func (d *disk) sweepTemps() {
 
 // writeTemp writes body to a new temporary file beside name, to be claimed
 // with takeTemp. Safe to call from several goroutines.
-func (d *disk) writeTemp(name string, body []byte) (uint64, error) {
-	return d.newTemp(name, func(f fdWriter) error {
+func (d *disk) writeTemp(name string, mod int64, body []byte) (uint64, error) {
+	return d.newTemp(name, mod, func(f fdWriter) error {
 		_, err := f.Write(body)
 		return err
 	})
@@ -539,7 +547,7 @@ func (d *disk) writeTemp(name string, body []byte) (uint64, error) {
 // it also gives how many there were.
 func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, int, error) {
 	var n int
-	tmp, err := d.newTemp(name, func(f fdWriter) error {
+	tmp, err := d.newTemp(name, 0, func(f fdWriter) error {
 		w := bufio.NewWriterSize(f, 64<<10)
 		c := &counter{w: w}
 		err := fill(c)
@@ -555,7 +563,7 @@ func (d *disk) writeTempWith(name string, fill func(io.Writer) error) (uint64, i
 // file is a bare descriptor: os.File would try to register it with Go's
 // poller, which a regular file fails, and set and clear its non-blocking
 // flag on the way (five system calls of a cold build's nine a page).
-func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) {
+func (d *disk) newTemp(name string, mod int64, write func(fdWriter) error) (uint64, error) {
 	var tmp uint64
 	var fd int
 	made := false // the folder, once it was missing
@@ -594,6 +602,12 @@ func (d *disk) newTemp(name string, write func(fdWriter) error) (uint64, error) 
 		// Whatever the umask, or a default ACL of the folder: a web server
 		// reading the folder needs it.
 		err = unix.Fchmod(fd, 0o644)
+	}
+	if err == nil && mod > time.Now().Unix() {
+		// Dated past the clock (bytes that changed twice within a second,
+		// see newFile): the file says so too, as a restart takes its date
+		// from it, and Last-Modified never goes back.
+		err = os.Chtimes(d.tempPath(name, tmp), time.Time{}, time.Unix(mod, 0))
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr

@@ -233,6 +233,35 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 	}
 }
 
+// Bytes that change twice within a second are dated a second past the
+// clock (newFile); a restart, which takes its dates from the files in out/,
+// keeps that date for the same bytes and dates other bytes after it: the
+// date never goes back.
+func TestLastModifiedNeverBackAcrossRestart(t *testing.T) {
+	cfg, _ := testConfig(t, "https://example.com/")
+	now := time.Now().Add(time.Hour).Truncate(time.Second) // the builds' clock, ahead of the files' own
+	cfg.Now = func() time.Time { return now }
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nfirst\n")
+	b := build(t, cfg)
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nsecond\n") // within the same second
+	if _, err := b.Rebuild(nil); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{RSSFile, AtomFile, JSONFile, PagePath("a")}
+	dates := func(b *Builder, want time.Time, when string) {
+		t.Helper()
+		for _, name := range names {
+			if got := b.Current().File(name).ModTime(); !got.Equal(want) {
+				t.Errorf("%s: %s dated %v, want %v", when, name, got, want)
+			}
+		}
+	}
+	dates(b, now.Add(time.Second), "changed again within the second")
+	dates(build(t, cfg), now.Add(time.Second), "after a restart")
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nthird\n")
+	dates(build(t, cfg), now.Add(2*time.Second), "changed while stopped, and a restart within the second")
+}
+
 // A page is kept only compressed: every way of asking for it gives the bytes
 // that were rendered and written to the output folder.
 func TestServeCompactedPage(t *testing.T) {
