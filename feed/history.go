@@ -85,8 +85,8 @@ type keptArticle struct {
 	Summary   string    `json:"summary,omitempty"` // given in the front matter; else made from the HTML again
 }
 
-// keep is what the state file keeps of a, but for its page's hash.
-func keep(a *Article) keptArticle {
+// keptOf is what the state file keeps of a, but for its page's hash.
+func keptOf(a *Article) keptArticle {
 	k := keptArticle{Slug: a.Slug, ID: a.ID, Title: a.Title, Published: a.Published,
 		Undated: a.Undated, Author: a.Author, Tags: a.Tags}
 	if a.natural != a.Slug {
@@ -256,8 +256,8 @@ func (h *history) journal(keep func(path string) bool) (paths []string, whole bo
 
 // write writes the journal's lines for paths to w, with what it keeps of
 // the article published for each: published gives it and the hash of its
-// page, ok false if none. The whole file of
-// 100,000 records is about 20 MB: it goes to w as it is made, not held.
+// page, ok false if none. The whole file of 100,000 records is about 27 MB:
+// it goes to w as it is made, not held.
 func (h *history) write(w io.Writer, paths []string, published func(path string) (a *Article, page [16]byte, ok bool)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -267,7 +267,7 @@ func (h *history) write(w io.Writer, paths []string, published func(path string)
 		if r, ok := h.rec[p]; ok {
 			l.stateRecord = stateRecord{Path: p, Hash: hex.EncodeToString(r.hash[:]), Updated: r.updated()}
 			if a, page, ok := published(p); ok {
-				k := keep(a) // on the stack, the hash too: 10,000 lines make no garbage
+				k := keptOf(a) // on the stack, the hash too: 10,000 lines make no garbage
 				k.Page = hex.EncodeToString(page[:])
 				l.Article = &k
 			}
