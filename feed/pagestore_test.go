@@ -556,3 +556,39 @@ func TestOutputFoldersKeepSetgid(t *testing.T) {
 		}
 	}
 }
+
+// holdsBytes compares a file with bytes in pieces: equal, shorter, longer,
+// differing at the start, in the middle or in the last byte, and empty.
+func TestHoldsBytes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	big := bytes.Repeat([]byte("0123456789abcdef"), maxScratch/16*3+5) // three pieces and a bit
+	changed := func(at int) []byte {
+		b := bytes.Clone(big)
+		b[at] ^= 1
+		return b
+	}
+	for _, c := range []struct {
+		name       string
+		file, body []byte
+		want       bool
+	}{
+		{"equal", big, big, true},
+		{"empty", nil, nil, true},
+		{"file empty", nil, big[:1], false},
+		{"body empty", big[:1], nil, false},
+		{"file shorter", big[:len(big)-1], big, false},
+		{"file longer", big, big[:len(big)-1], false},
+		{"file longer by a piece", big, big[:2*maxScratch], false},
+		{"first byte", changed(0), big, false},
+		{"second piece", changed(maxScratch + 7), big, false},
+		{"last byte", changed(len(big) - 1), big, false},
+	} {
+		must(t, os.WriteFile(p, c.file, 0o644))
+		if got := holdsBytes(p, c.body); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if holdsBytes(filepath.Join(t.TempDir(), "none"), nil) {
+		t.Error("a missing file holds nothing")
+	}
+}
