@@ -137,7 +137,7 @@ func BenchmarkStateFile(b *testing.B) {
 	slices.Sort(paths)
 	b.ReportAllocs()
 	for b.Loop() {
-		published := func(p string) (*Article, [16]byte, bool) { return byPath[p], [16]byte{1}, true }
+		published := func(p string) (keptArticle, bool) { return keptOf(byPath[p], [16]byte{1}, time.UTC), true }
 		if err := h.write(io.Discard, paths, published); err != nil {
 			b.Fatal(err)
 		}

@@ -594,6 +594,12 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 	page := [16]byte(sum[:16])
 	a := &Article{Path: path, ID: k.ID, Title: k.Title, Published: k.Published, Undated: k.Undated,
 		Author: k.Author, Tags: k.Tags, Summary: k.Summary, summaryMade: k.Summary == "", natural: k.Natural}
+	switch k.Zone {
+	case "tz":
+		a.Published = a.Published.In(b.cfg.Loc)
+	case "local":
+		a.Published = a.Published.In(time.Local)
+	}
 	if a.natural == "" {
 		a.natural = k.Slug
 	}
@@ -629,17 +635,18 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 	return nil, why
 }
 
-// published gives the article of path p as published, and the hash of its
-// page; ok is false if there is none.
-func (b *Builder) published(p string) (a *Article, page [16]byte, ok bool) {
-	if a = b.lib.published(p); a == nil {
-		return nil, page, false
+// kept is what the state file keeps of the article of path p as
+// published; ok is false if there is none.
+func (b *Builder) kept(p string) (keptArticle, bool) {
+	a := b.lib.published(p)
+	if a == nil {
+		return keptArticle{}, false
 	}
 	c, ok := b.pages[a.Slug]
 	if !ok || c.art != a {
-		return nil, page, false // another file has its slug
+		return keptArticle{}, false // another file has its slug
 	}
-	return a, c.file.sum, true
+	return keptOf(a, c.file.sum, b.cfg.Loc), true
 }
 
 // eachParallel calls f(i) for every i in [0, n), on every core.
@@ -665,7 +672,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	paths, whole := h.journal(func(p string) bool { return b.lib.entries[p] != nil })
 	extra := map[string]func(io.Writer) error{}
 	if whole {
-		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths, b.published) }
+		extra[StateFile] = func(w io.Writer) error { return h.write(w, paths, b.kept) }
 		delete(b.disk.extra, StateFile) // known again once written
 	}
 	errs := b.disk.write(snap.files, changed, extra)
@@ -675,7 +682,7 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 		h.written(len(paths), whole, ok)
 	case len(paths) > 0:
 		var lines bytes.Buffer
-		h.write(&lines, paths, b.published) // a bytes.Buffer takes every write
+		h.write(&lines, paths, b.kept) // a bytes.Buffer takes every write
 		err := b.disk.appendTo(StateFile, lines.Bytes())
 		if err != nil {
 			errs = append(errs, err)
@@ -692,6 +699,12 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	}
 	if len(errs) == 0 && len(b.diskFailed) > 0 {
 		b.cfg.Log.Info("output folder written again", "folder", b.cfg.OutDir)
+	}
+	// The page of a last good version is the only copy of its HTML: it is
+	// held in memory too (compressed), so that one deleted from the output
+	// folder by hand is written again, not lost.
+	for _, f := range b.keptPages() {
+		f.hold()
 	}
 	b.diskFailed = failed
 	if len(errs) > 0 {
@@ -716,12 +729,39 @@ func (b *Builder) recover() []string {
 	return paths
 }
 
+// keptPages are the pages of the last good versions of files that fail.
+func (b *Builder) keptPages() []*File {
+	var pages []*File
+	for p := range b.lib.failing {
+		if a := b.lib.published(p); a != nil {
+			if c, ok := b.pages[a.Slug]; ok && c.art == a {
+				pages = append(pages, c.file)
+			}
+		}
+	}
+	return pages
+}
+
+// keptPageMissing reports whether the output folder lost the page of a last
+// good version (served meanwhile from memory, where it is held), and notes
+// it for the disk writer.
+func (b *Builder) keptPageMissing() bool {
+	lost := false
+	for _, f := range b.keptPages() {
+		if !b.disk.holds(f.name, f.Size) {
+			b.disk.missing(f.name)
+			lost = true
+		}
+	}
+	return lost
+}
+
 // RetryDisk writes the current snapshot again if the last write failed,
 // and makes again the pages the output folder lost.
 func (b *Builder) RetryDisk() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if (len(b.diskFailed) == 0 && !b.disk.anyMissing() && !b.disk.topMissing()) || b.Current() == nil {
+	if (len(b.diskFailed) == 0 && !b.disk.anyMissing() && !b.disk.topMissing() && !b.keptPageMissing()) || b.Current() == nil {
 		return nil
 	}
 	defer b.everyCore()()

@@ -79,16 +79,24 @@ type keptArticle struct {
 	ID        string    `json:"id,omitempty"`
 	Title     string    `json:"title"`
 	Published time.Time `json:"published"`
+	Zone      string    `json:"zone,omitempty"` // "tz" for -tz, "local" for the system's zone: dates in such a zone have its offsets, which JSON's fixed one for Published does not keep
 	Undated   bool      `json:"undated,omitempty"`
 	Author    string    `json:"author,omitempty"`
 	Tags      []string  `json:"tags,omitempty"`
 	Summary   string    `json:"summary,omitempty"` // given in the front matter; else made from the HTML again
 }
 
-// keptOf is what the state file keeps of a, but for its page's hash.
-func keptOf(a *Article) keptArticle {
-	k := keptArticle{Slug: a.Slug, ID: a.ID, Title: a.Title, Published: a.Published,
-		Undated: a.Undated, Author: a.Author, Tags: a.Tags}
+// keptOf is what the state file keeps of a, whose page has the hash page;
+// tz is the zone of dates written without one.
+func keptOf(a *Article, page [16]byte, tz *time.Location) keptArticle {
+	k := keptArticle{Slug: a.Slug, Page: hex.EncodeToString(page[:]), ID: a.ID, Title: a.Title,
+		Published: a.Published, Undated: a.Undated, Author: a.Author, Tags: a.Tags}
+	switch a.Published.Location() {
+	case tz:
+		k.Zone = "tz"
+	case time.Local:
+		k.Zone = "local"
+	}
 	if a.natural != a.Slug {
 		k.Natural = a.natural
 	}
@@ -205,9 +213,14 @@ func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
 }
 
 // under gives the paths of the records below the folder dir.
+// Only while the state file is as read: once written whole, every record
+// has its file's entry, and there is nothing to find.
 func (h *history) under(dir string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.file == "" {
+		return nil
+	}
 	var paths []string
 	for p := range h.rec {
 		if under(p, dir) {
@@ -255,10 +268,9 @@ func (h *history) journal(keep func(path string) bool) (paths []string, whole bo
 }
 
 // write writes the journal's lines for paths to w, with what it keeps of
-// the article published for each: published gives it and the hash of its
-// page, ok false if none. The whole file of 100,000 records is about 27 MB:
+// the article published for each: published gives that, ok false if none. The whole file of 100,000 records is about 27 MB:
 // it goes to w as it is made, not held.
-func (h *history) write(w io.Writer, paths []string, published func(path string) (a *Article, page [16]byte, ok bool)) error {
+func (h *history) write(w io.Writer, paths []string, published func(path string) (keptArticle, bool)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var line []byte
@@ -266,9 +278,7 @@ func (h *history) write(w io.Writer, paths []string, published func(path string)
 		l := stateLine{stateRecord: stateRecord{Path: p, Gone: true}}
 		if r, ok := h.rec[p]; ok {
 			l.stateRecord = stateRecord{Path: p, Hash: hex.EncodeToString(r.hash[:]), Updated: r.updated()}
-			if a, page, ok := published(p); ok {
-				k := keptOf(a) // on the stack, the hash too: 10,000 lines make no garbage
-				k.Page = hex.EncodeToString(page[:])
+			if k, ok := published(p); ok {
 				l.Article = &k
 			}
 		}
@@ -299,6 +309,7 @@ func appendLine(b []byte, l *stateLine) []byte {
 		b = appendJSONField(b, "id", k.ID)
 		b = appendJSONString(append(b, `,"title":`...), k.Title)
 		b = appendJSONTime(append(b, `,"published":`...), k.Published)
+		b = appendJSONField(b, "zone", k.Zone)
 		if k.Undated {
 			b = append(b, `,"undated":true`...)
 		}

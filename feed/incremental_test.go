@@ -331,7 +331,7 @@ func TestStateJournalCompacts(t *testing.T) {
 	keep := func(string) bool { return true }
 	lines := func(paths []string) int {
 		var b bytes.Buffer
-		must(t, h.write(&b, paths, func(string) (*Article, [16]byte, bool) { return nil, [16]byte{}, false }))
+		must(t, h.write(&b, paths, func(string) (keptArticle, bool) { return keptArticle{}, false }))
 		return bytes.Count(b.Bytes(), []byte("\n"))
 	}
 	a := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}

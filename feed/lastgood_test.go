@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -18,7 +19,9 @@ import (
 // Nothing of the output folder changes, byte for byte.
 func TestLastGoodVersionAcrossRestarts(t *testing.T) {
 	cfg, logs := testConfig(t, "https://example.com/blog/")
-	cfg.Loc = time.FixedZone("CET", 3600)
+	berlin, err := time.LoadLocation("Europe/Berlin") // summer and winter offsets
+	must(t, err)
+	cfg.Loc = berlin
 	dir := cfg.ArticlesDir
 	good := map[string]string{
 		"seed.txt": seedText(t),
@@ -27,6 +30,7 @@ func TestLastGoodVersionAcrossRestarts(t *testing.T) {
 			"summary: \"A given summary, \\\"quoted\\\"\"\nid: tag:example.com,2021:full\n---\n" +
 			"Body with a [relative link](other.html) and `code <b>`.\n",
 		"sub/local.md": "Local time\n---\n2022-05-06 07:08\n\nSaid in the zone of -tz; [up](../x.html).\n",
+		"winter.md":    "---\ntitle: Winter, updated in summer\ndate: 2020-01-01\nupdated: 2020-07-01\n---\nOffsets +01:00, then +02:00.\n",
 		"clash.md":     "Clash one\n---\n2020-01-01\n\nFirst.\n",
 		"clash.txt":    "Clash two\n---\n2020-01-02\n\nSecond, at the clash slug: [here](x.html).\n",
 		"undated.md":   "No date\n\nIts date is the file's time.\n",
@@ -54,6 +58,7 @@ func TestLastGoodVersionAcrossRestarts(t *testing.T) {
 		"undated.md":   " \n",
 		"slugged.md":   "Slugged\n---\n2020-02-02\n\n" + strings.Repeat("a", MaxArticleSize), // refused before it is read
 		"draft.md":     "",
+		"winter.md":    "---\ntitle: [\n---\n",
 	}
 	for name, text := range broken {
 		writeArticle(t, dir, name, text)
@@ -63,8 +68,8 @@ func TestLastGoodVersionAcrossRestarts(t *testing.T) {
 		if d := diffFiles(readTree(t, cfg.OutDir), first); d != "" {
 			t.Fatalf("run %d: the output folder changed: %s", run, d)
 		}
-		if s := b.Current().Stats; s.Published != 8 || s.Skipped != 7 {
-			t.Errorf("run %d: %d published and %d skipped, want 8 and 7", run, s.Published, s.Skipped)
+		if s := b.Current().Stats; s.Published != 9 || s.Skipped != 8 {
+			t.Errorf("run %d: %d published and %d skipped, want 9 and 8", run, s.Published, s.Skipped)
 		}
 		for name := range broken {
 			lines := logs.matching(filepath.Join(dir, filepath.FromSlash(name)), "skipped")
@@ -136,7 +141,7 @@ func TestLastGoodVersionNeedsItsPage(t *testing.T) {
 	var old []string
 	for _, line := range strings.SplitAfter(string(data), "\n") {
 		if strings.HasPrefix(line, `{"path":"c.md"`) {
-			if !strings.Contains(line, `"article":{"slug":"c","page":"`) || !strings.Contains(line, `"title":"C","published":"2020-01-01T00:00:00Z"}`) {
+			if !strings.Contains(line, `"article":{"slug":"c","page":"`) || !strings.Contains(line, `"title":"C","published":"2020-01-01T00:00:00Z","zone":"tz"}`) {
 				t.Fatalf("c.md's line keeps no article: %s", line)
 			}
 			line = line[:strings.Index(line, `,"article"`)] + "}\n"
@@ -244,6 +249,66 @@ func TestLastGoodVersionOfTouchedUndated(t *testing.T) {
 	}
 }
 
+// TestLastGoodVersionLosesItsAddress: a file that breaks while another
+// comes to want its address (both have the same front-matter slug) loses
+// its last good version, and says so; the other file has the address.
+func TestLastGoodVersionLosesItsAddress(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	dir := cfg.ArticlesDir
+	writeArticle(t, dir, "x.md", "---\ntitle: X\ndate: 2024-01-01\nslug: s\n---\nBody of X.\n")
+	build(t, cfg)
+	writeArticle(t, dir, "b.md", "---\ntitle: B\ndate: 2024-01-02\nslug: s\n---\nBody of B.\n")
+	writeArticle(t, dir, "x.md", "")
+	b := build(t, cfg)
+	var titles []string
+	for _, it := range parseFeeds(t, snapshotBytes(b.Current()))[AtomFile].Items {
+		titles = append(titles, it.Title)
+	}
+	if !slices.Equal(titles, []string{"B"}) {
+		t.Errorf("titles %q, want B alone", titles)
+	}
+	if n := len(logs.matching(filepath.Join(dir, "x.md"), "stays published")); n != 0 {
+		t.Errorf("%d lines say x.md's last good version stays", n)
+	}
+	if n := len(logs.matching(filepath.Join(dir, "x.md"), "another file has its address")); n != 1 {
+		t.Errorf("%d lines say x.md lost its address, want 1:\n%s", n, logs)
+	}
+}
+
+// TestLastGoodVersionPageDeleted: the page of a last good version is the
+// only copy of its HTML (its file fails, and it is not in the feeds).
+// Deleted from out/ by hand, it is served from memory meanwhile and
+// written again at the next look, as often as it goes; so when the version
+// was kept while serving, and when it was brought back on a restart.
+func TestLastGoodVersionPageDeleted(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		cfg, _ := testConfig(t, "https://example.com/")
+		cfg.Site.Limit = 1 // x is not in the feeds
+		writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nOnly in its page.\n")
+		writeArticle(t, cfg.ArticlesDir, "y.md", "Y\n---\n2021-01-01\n\nNewer.\n")
+		b := build(t, cfg)
+		pagePath := filepath.Join(cfg.OutDir, "articles", "x.html")
+		page, err := os.ReadFile(pagePath)
+		must(t, err)
+		writeArticle(t, cfg.ArticlesDir, "x.md", "")
+		if restart {
+			b = build(t, cfg)
+		} else if _, err := b.Rebuild([]string{"x.md"}); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 2 {
+			must(t, os.Remove(pagePath))
+			if got := b.Current().File(PagePath("x")).Body(); !bytes.Equal(got, page) {
+				t.Errorf("restart %v, round %d: served %q, want the page as it was", restart, round, got)
+			}
+			must(t, b.RetryDisk())
+			if got, err := os.ReadFile(pagePath); err != nil || !bytes.Equal(got, page) {
+				t.Errorf("restart %v, round %d: the page in out/ is %q (%v), want it as it was", restart, round, got, err)
+			}
+		}
+	}
+}
+
 // TestLastGoodVersionWhileBeingWritten: a file that some process holds open
 // for writing on the first look of a run keeps its last good version until
 // it is read, and that version is kept for the next run too.
@@ -320,7 +385,7 @@ func TestStateLineReadsBack(t *testing.T) {
 		lines = append(lines,
 			stateLine{stateRecord: stateRecord{Path: s, Gone: true}},
 			stateLine{stateRecord: stateRecord{Path: s, Hash: "00ff", Updated: at.Add(time.Duration(i) * time.Second)},
-				Article: &keptArticle{Slug: s, Natural: s, ID: s, Title: s, Published: at, Undated: i%2 == 0,
+				Article: &keptArticle{Slug: s, Page: s, Natural: s, ID: s, Title: s, Published: at, Zone: s, Undated: i%2 == 0,
 					Author: s, Tags: []string{s, "x"}, Summary: s}},
 			stateLine{stateRecord: stateRecord{Path: s, Hash: s},
 				Article: &keptArticle{Title: s, Published: time.Unix(int64(i), 0).UTC()}})

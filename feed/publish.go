@@ -220,13 +220,21 @@ func (d *disk) has(name string, f *File) bool {
 	if err != nil {
 		return false
 	}
+	// A date more than an hour past the clock was not made by dropfeed
+	// (see newTemp; bursts of changes run it seconds ahead): the file was
+	// touched by hand or the clock was wrong. It is not taken, so as not
+	// to date the file's bytes years ahead for good.
+	m := info.ModTime().Unix()
+	trusted := m <= time.Now().Add(time.Hour).Unix()
 	if info.Size() == int64(f.Size) && holdsBytes(p, f.Body()) {
-		f.mod = info.ModTime().Unix()
+		if trusted {
+			f.mod = m
+		}
 		return true
 	}
 	// Other bytes: dated after the ones there (which may be dated past
 	// the clock, see newTemp), so that Last-Modified never goes back.
-	if m := info.ModTime().Unix(); f.mod <= m {
+	if trusted && f.mod <= m {
 		f.mod = m + 1
 	}
 	return false

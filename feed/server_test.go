@@ -239,7 +239,7 @@ func TestLastModifiedFollowsBytes(t *testing.T) {
 // date never goes back.
 func TestLastModifiedNeverBackAcrossRestart(t *testing.T) {
 	cfg, _ := testConfig(t, "https://example.com/")
-	now := time.Now().Add(time.Hour).Truncate(time.Second) // the builds' clock, ahead of the files' own
+	now := time.Now().Add(10 * time.Minute).Truncate(time.Second) // the builds' clock, ahead of the files' own
 	cfg.Now = func() time.Time { return now }
 	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nfirst\n")
 	b := build(t, cfg)
@@ -260,6 +260,23 @@ func TestLastModifiedNeverBackAcrossRestart(t *testing.T) {
 	dates(build(t, cfg), now.Add(time.Second), "after a restart")
 	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nthird\n")
 	dates(build(t, cfg), now.Add(2*time.Second), "changed while stopped, and a restart within the second")
+	// Dates far past the clock were not made by dropfeed (touched by
+	// hand, or a clock that was wrong): not taken, for the same bytes or
+	// new ones.
+	later := now.Add(time.Hour)
+	far := time.Now().AddDate(2, 0, 0)
+	for _, name := range names {
+		p := filepath.Join(cfg.OutDir, filepath.FromSlash(name))
+		must(t, os.Chtimes(p, far, far))
+	}
+	now = later
+	dates(build(t, cfg), later, "the same bytes, dated two years ahead in out/")
+	for _, name := range names {
+		p := filepath.Join(cfg.OutDir, filepath.FromSlash(name))
+		must(t, os.Chtimes(p, far, far))
+	}
+	writeArticle(t, cfg.ArticlesDir, "a.md", "A\n---\n2020-01-01\n\nfourth\n")
+	dates(build(t, cfg), later, "new bytes, over files dated two years ahead")
 }
 
 // A page is kept only compressed: every way of asking for it gives the bytes

@@ -52,6 +52,7 @@ type entry struct {
 	mod     int64  // modification time, in Unix nanoseconds, as found.mod
 	ino     uint64 // inode number of the bytes read, 0 if none were
 	linked  bool   // the inode has other hard links (maybe other articles)
+	unsaid  bool   // its failure is yet to be reported: it kept a version brought back from the output folder, which a clash may yet take (see relist)
 	hash    [32]byte
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
@@ -479,7 +480,7 @@ func (l *library) unreadFolder(p string) *entry {
 		e.art, _ = l.keep(p)
 	}
 	if e.art != nil {
-		e.failure += " (the last good version stays published)"
+		e.failure += keptNote
 	}
 	return e
 }
@@ -508,13 +509,22 @@ func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
 		if e.art, why = l.keep(rel); why != "" {
 			e.failure += " (its last good version is not published: " + why + ")"
 		}
+		e.unsaid = e.art != nil
 	}
 	if e.art != nil {
-		e.failure += " (the last good version stays published)"
+		e.failure += keptNote
 	}
-	l.report(rel, e.failure, false)
+	if !e.unsaid {
+		l.report(rel, e.failure, false)
+	}
 	return e
 }
+
+// What a failure says of the file's last good version.
+const (
+	keptNote = " (the last good version stays published)"
+	lostNote = " (its last good version is not published: another file has its address)"
+)
 
 // takeWriting returns the files that were left unread since the last call
 // because some process had them open for writing.
@@ -733,6 +743,10 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 	for _, p := range paths {
 		if e := l.entries[p]; e != nil && e.unpublished() {
 			l.failing[p] = true
+			if e.unsaid { // no clash: its version stays
+				e.unsaid = false
+				l.report(p, e.failure, false)
+			}
 		} else {
 			delete(l.failing, p)
 		}
@@ -817,6 +831,23 @@ func (l *library) relist() {
 			if q, taken := bySlug[a.Slug]; !taken || p < q {
 				bySlug[a.Slug] = p
 			}
+		}
+	}
+	// A last good version whose address another file has now cannot move
+	// (its page and links are made for that address, and its file fails):
+	// it goes, and says so.
+	for p := range failing {
+		e := l.entries[p]
+		if a := l.published(p); a != nil && bySlug[a.Slug] != p {
+			e.art = nil
+			e.failure = strings.TrimSuffix(e.failure, keptNote) + lostNote
+			if !e.unsaid {
+				l.report(p, e.failure, false)
+			}
+		}
+		if e.unsaid {
+			e.unsaid = false
+			l.report(p, e.failure, false)
 		}
 	}
 	for _, e := range l.entries {

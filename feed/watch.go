@@ -356,9 +356,7 @@ func idOf(path string) fileID {
 func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 	if w.full {
 		w.full = false
-		clear(w.pending)
-		clear(w.held)
-		return []string{""}, 0
+		return w.walk(), 0
 	}
 	var batch []string
 	wait := time.Duration(0)
@@ -384,12 +382,21 @@ func (w *watcher) ready(now time.Time) ([]string, time.Duration) {
 		delete(w.held, p)
 	}
 	if len(batch) > bulk {
-		// One walk, which reads again the files named, whatever their
-		// size and time say (an edit in place can keep both).
-		clear(w.pending)
-		clear(w.held)
-		return append([]string{""}, batch...), 0
+		return append(w.walk(), batch...), 0
 	}
 	slices.Sort(batch)
 	return batch, wait
+}
+
+// walk is one look at the whole folder ("") that names every path still
+// pending, quiet or not: the walk reads those again whatever their size
+// and time say (an edit in place can keep both).
+func (w *watcher) walk() []string {
+	paths := make([]string, 1, len(w.pending)+1)
+	for p := range w.pending {
+		paths = append(paths, p)
+	}
+	clear(w.pending)
+	clear(w.held)
+	return paths
 }
