@@ -6,7 +6,9 @@
 #    pages, and the edits below;
 #  - incremental rebuild: one article edited SAMPLES times (an old one, then
 #    one in the feeds), each time polling its page until the edit shows;
-#    and how many files in out/ were rewritten.
+#    and how many files in out/ were rewritten;
+#  - a restart over that out/: time until the server answers, and its peak
+#    resident memory.
 # The peer column is the target.
 #   bench/scale.sh            (after `go build`)
 #   STYLE=plain bench/scale.sh (articles in the plain style, not front matter)
@@ -52,3 +54,15 @@ echo "out/ files rewritten by the edits: $(echo "$changed" | grep -c . || true) 
 grep -o 'duration=[0-9.]*[mµ]*s' "$dir/dropfeed.log" | tail -n +2 | sed 's/duration=//' |
 	awk '/µs$/ {sub("µs",""); print $1/1000; next} /ms$/ {sub("ms",""); print $1; next} /s$/ {sub("s",""); print $1*1000}' |
 	sort -g | awk '{a[NR]=$1} END {if (NR) printf "rebuild inside dropfeed (incl. writing out/): median %.1f ms over %d rebuilds\n", a[int((NR+1)/2)], NR}'
+# A restart over that out/: the first build of a server that finds every
+# page, the index and the state file there (compared, not written again).
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+t0=$(date +%s.%N)
+"$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$ADDR" 2>"$dir/restart.log" &
+pid=$!
+PIDS+=($pid)
+wait_http "http://$ADDR/rss.xml" $pid
+t1=$(date +%s.%N)
+echo "restart over the out/ of $N: serving after $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s"
+figure "peak RSS, restart of $N (MB)" "$(hwm)" 150 MB lower
