@@ -594,11 +594,19 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 	page := [16]byte(sum[:16])
 	a := &Article{Path: path, ID: k.ID, Title: k.Title, Published: k.Published, Undated: k.Undated,
 		Author: k.Author, Tags: k.Tags, Summary: k.Summary, summaryMade: k.Summary == "", natural: k.Natural}
+	// In its zone again, for the offsets of its other dates, if that zone
+	// (-tz may have changed since) gives it the offset it was written with.
+	var zone *time.Location
 	switch k.Zone {
 	case "tz":
-		a.Published = a.Published.In(b.cfg.Loc)
+		zone = b.cfg.Loc
 	case "local":
-		a.Published = a.Published.In(time.Local)
+		zone = time.Local
+	}
+	if _, was := a.Published.Zone(); zone != nil {
+		if t := a.Published.In(zone); zoneOffset(t) == was {
+			a.Published = t
+		}
 	}
 	if a.natural == "" {
 		a.natural = k.Slug
@@ -633,6 +641,11 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 		return a, ""
 	}
 	return nil, why
+}
+
+func zoneOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
 }
 
 // kept is what the state file keeps of the article of path p as
@@ -702,8 +715,9 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	}
 	// The page of a last good version is the only copy of its HTML: it is
 	// held in memory too (compressed), so that one deleted from the output
-	// folder by hand is written again, not lost.
-	for _, f := range b.keptPages() {
+	// folder by hand is written again, not lost; of keptHeld pages at most
+	// (a folder unreadable at start may hold 100,000 last good versions).
+	for _, f := range b.keptPages(keptHeld) {
 		f.hold()
 	}
 	b.diskFailed = failed
@@ -729,10 +743,18 @@ func (b *Builder) recover() []string {
 	return paths
 }
 
-// keptPages are the pages of the last good versions of files that fail.
-func (b *Builder) keptPages() []*File {
+// keptHeld is how many pages of last good versions are held in memory, at
+// most: 1,000 take about 3 MB.
+const keptHeld = 1000
+
+// keptPages are the pages of the last good versions of files that fail, n
+// at most, in no order (a map's).
+func (b *Builder) keptPages(n int) []*File {
 	var pages []*File
 	for p := range b.lib.failing {
+		if len(pages) == n {
+			break
+		}
 		if a := b.lib.published(p); a != nil {
 			if c, ok := b.pages[a.Slug]; ok && c.art == a {
 				pages = append(pages, c.file)
@@ -743,12 +765,13 @@ func (b *Builder) keptPages() []*File {
 }
 
 // keptPageMissing reports whether the output folder lost the page of a last
-// good version (served meanwhile from memory, where it is held), and notes
-// it for the disk writer.
+// good version that is held in memory (and served from there meanwhile),
+// and notes it for the disk writer, which writes it back. It looks at 64
+// pages, any of them, each time.
 func (b *Builder) keptPageMissing() bool {
 	lost := false
-	for _, f := range b.keptPages() {
-		if !b.disk.holds(f.name, f.Size) {
+	for _, f := range b.keptPages(64) {
+		if f.held.Load() != nil && !b.disk.holds(f.name, f.Size) {
 			b.disk.missing(f.name)
 			lost = true
 		}

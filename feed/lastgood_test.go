@@ -309,6 +309,49 @@ func TestLastGoodVersionPageDeleted(t *testing.T) {
 	}
 }
 
+// TestLastGoodVersionAfterTZChanged: a kept version whose date was in -tz
+// comes back with the offset it was published with when -tz changed since
+// (its page shows that date), not in the new zone.
+func TestLastGoodVersionAfterTZChanged(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01 10:00\n\nIn UTC, the default -tz.\n")
+	build(t, cfg)
+	first := readTree(t, cfg.OutDir)
+	writeArticle(t, cfg.ArticlesDir, "x.md", "")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	must(t, err)
+	cfg.Loc = berlin
+	build(t, cfg)
+	after := readTree(t, cfg.OutDir)
+	delete(after, StateFile) // its date is no longer in -tz, and the line says so
+	delete(first, StateFile)
+	if d := diffFiles(after, first); d != "" {
+		t.Errorf("after -tz changed, the output folder changed: %s\n%s", d, logs)
+	}
+}
+
+// TestLastGoodVersionPageGoneBeforeHeld: a page deleted from out/ before
+// its file broke was never held; the looks of RetryDisk do not read the
+// broken file again and again, nor say it again.
+func TestLastGoodVersionPageGoneBeforeHeld(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	cfg.Site.Limit = 1
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nOnly in its page.\n")
+	writeArticle(t, cfg.ArticlesDir, "y.md", "Y\n---\n2021-01-01\n\nNewer.\n")
+	b := build(t, cfg)
+	must(t, os.Remove(filepath.Join(cfg.OutDir, "articles", "x.html")))
+	writeArticle(t, cfg.ArticlesDir, "x.md", "")
+	if _, err := b.Rebuild([]string{"x.md"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		must(t, b.RetryDisk())
+	}
+	if n := len(logs.matching(filepath.Join(cfg.ArticlesDir, "x.md"), "file is empty")); n != 1 {
+		t.Errorf("x.md said %d times, want once:\n%s", n, logs)
+	}
+}
+
 // TestLastGoodVersionWhileBeingWritten: a file that some process holds open
 // for writing on the first look of a run keeps its last good version until
 // it is read, and that version is kept for the next run too.

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -840,7 +841,7 @@ func (l *library) relist() {
 		e := l.entries[p]
 		if a := l.published(p); a != nil && bySlug[a.Slug] != p {
 			e.art = nil
-			e.failure = strings.TrimSuffix(e.failure, keptNote) + lostNote
+			e.failure = cmp.Or(strings.TrimSuffix(e.failure, keptNote), errWriting.Error()) + lostNote // "": left unread while written
 			if !e.unsaid {
 				l.report(p, e.failure, false)
 			}
