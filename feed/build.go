@@ -715,10 +715,13 @@ func (b *Builder) writeDisk(snap *Snapshot, changed []string) error {
 	}
 	// The page of a last good version is the only copy of its HTML: it is
 	// held in memory too (compressed), so that one deleted from the output
-	// folder by hand is written again, not lost; of keptHeld pages at most
-	// (a folder unreadable at start may hold 100,000 last good versions).
-	for _, f := range b.keptPages(keptHeld) {
-		f.hold()
+	// folder by hand is written again, not lost; while keptHeld files fail
+	// at most (a folder unreadable at start may hold 100,000 last good
+	// versions).
+	if len(b.lib.failing) <= keptHeld {
+		for _, f := range b.keptPages(keptHeld) {
+			f.hold()
+		}
 	}
 	b.diskFailed = failed
 	if len(errs) > 0 {
@@ -743,8 +746,8 @@ func (b *Builder) recover() []string {
 	return paths
 }
 
-// keptHeld is how many pages of last good versions are held in memory, at
-// most: 1,000 take about 3 MB.
+// keptHeld is how many files may fail for the pages of their last good
+// versions to be held in memory: 1,000 take about 3 MB.
 const keptHeld = 1000
 
 // keptPages are the pages of the last good versions of files that fail, n
