@@ -22,15 +22,22 @@ dir=$WORK/scale
 
 corpus "$N" 3000 "$dir/articles" 2>/dev/null
 (cd "$REPO" && go build -o "$WORK/bin/latency" ./bench/latency)
-t0=$(date +%s.%N)
-"$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$ADDR" 2>"$dir/dropfeed.log" &
-pid=$!
-PIDS+=($pid)
-wait_http "http://$ADDR/rss.xml" $pid
-t1=$(date +%s.%N)
+# start LOG: starts the server on the corpus (pid), logging into LOG, and
+# sets took to the seconds until it answered.
+start() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$ADDR" 2>"$1" &
+	pid=$!
+	PIDS+=($pid)
+	wait_http "http://$ADDR/rss.xml" $pid
+	t1=$(date +%s.%N)
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+}
+start "$dir/dropfeed.log"
 hwm() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }
-echo "$N articles: serving after $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s; resident then $(rss) MB"
+echo "$N articles: serving after $took s; resident then $(rss) MB"
 figure "peak RSS, first build of $N (MB)" "$(hwm)" 150 MB lower
 # From here the high-water mark is that of serving: requests and edits.
 echo 5 >"/proc/$pid/clear_refs"
@@ -58,11 +65,6 @@ grep -o 'duration=[0-9.]*[mµ]*s' "$dir/dropfeed.log" | tail -n +2 | sed 's/dura
 # page, the index and the state file there (compared, not written again).
 kill "$pid"
 wait "$pid" 2>/dev/null || true
-t0=$(date +%s.%N)
-"$BIN" -articles "$dir/articles" -out "$dir/out" -addr "$ADDR" 2>"$dir/restart.log" &
-pid=$!
-PIDS+=($pid)
-wait_http "http://$ADDR/rss.xml" $pid
-t1=$(date +%s.%N)
-echo "restart over the out/ of $N: serving after $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s"
+start "$dir/restart.log"
+echo "restart over the out/ of $N: serving after $took s"
 figure "peak RSS, restart of $N (MB)" "$(hwm)" 150 MB lower

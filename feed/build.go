@@ -250,11 +250,10 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	}
 	for _, rel := range paths {
 		changed := named
-		switch {
-		case walk && rel != "":
-			continue
-		case !walk:
+		if !walk {
 			changed = map[string]bool{rel: true}
+		} else if rel != "" {
+			continue // in the walk
 		}
 		if err := b.refresh(rel, changed); err != nil {
 			if rel == "" {
@@ -747,7 +746,8 @@ func (b *Builder) recover() []string {
 }
 
 // keptHeld is how many files may fail for the pages of their last good
-// versions to be held in memory: 1,000 take about 3 MB.
+// versions to be held in memory: 1,000 take about 2.5 MB (a review held
+// 5,000 pages of 4 KB in 12 MB).
 const keptHeld = 1000
 
 // keptPages are the pages of the last good versions of files that fail, n
