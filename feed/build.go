@@ -273,7 +273,6 @@ func (b *Builder) rebuild(paths []string, start time.Time) (Stats, error) {
 	}
 	// The folder first, then the server: whatever HTTP shows is on disk too.
 	err = b.writeDisk(snap, changed)
-	snap.File(IndexFile).shed()
 	snap.Stats = Stats{Seen: len(b.lib.entries), Published: len(l.list), Skipped: l.skipped, Duration: time.Since(start)}
 	b.cur.Store(snap) // from here on nobody changes snap
 	b.cfg.Log.Info("rebuilt", "articles", snap.Stats.Seen, "published", snap.Stats.Published,
@@ -424,6 +423,8 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 			f.zip()
 			if b.disk.written[IndexFile] != f { // not the output folder's already
 				b.store(f)
+			} else {
+				f.body = nil // the folder has these bytes: the zipped ones are kept, as for a stored index
 			}
 		}
 		changes[IndexFile] = f

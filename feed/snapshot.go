@@ -327,23 +327,11 @@ var zipAbove = 4 << 20
 // then served those bytes as they are, others have them uncompressed per
 // request. The builder then stores it at once, which drops the
 // uncompressed bytes (or, for an index the output folder has already,
-// shed does once it is written). Only for a new file, before anyone else
-// holds it.
+// drops them itself). Only for a new file, before anyone else holds it.
 func (f *File) zip() {
 	z := gzipped(f.body, pageLevel)
 	f.held.Store(&z)
 	f.zipped = true
-}
-
-// shed drops the uncompressed bytes of a zipped file that still has them
-// (one the output folder had already, so not stored at once), once the
-// disk writer is done and before anyone else holds the file. A file
-// already published has none left, so shed then writes nothing: no race
-// with its readers.
-func (f *File) shed() {
-	if f.zipped && f.body != nil {
-		f.body = nil
-	}
 }
 
 // hold keeps a compacted file's bytes in memory again, before the output
