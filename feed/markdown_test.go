@@ -9,8 +9,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	xhtml "golang.org/x/net/html"
 )
@@ -31,12 +34,15 @@ var markdownCases = []string{
 	"a < b > c \"q\" 's' ~~del~~ *em* **strong**\n\n---\n\n# H\n\nline  \nbreak\n\n> quote",
 	"\u00a0nbsp\u2028sep\u3000ideographic \u0085next \u00ad", "a\\<b\\> \\[c\\](d)",
 	"<textarea>a <b>b</b></textarea> <TITLE>t</TITLE> <p title='a>b'>c</p> <!-- d --> <B>e</B><br/>f",
+	"`a < b` `c > d` `e & f` `g \" h` `\x00`\n\n    x < y\n\n    x > y\n\n```\nx & y\n```\n\n```\nx \" y\n```",
+	"a < b\n\nc > d\n\ne & f\n\ng \" h\n\ni \\* j\n\nk \x00 l\n\n[m](/n \"o < p\") [q](/r \"s \\\" t\")",
 	"<h1 class=x>T</h1>body&amp;more <pre>\r\nx\ry</pre> <noscript>n</noscript> <xmp><i>x</i></xmp> <img alt='<>' src=a>",
 }
 
 // FuzzMarkdown checks the short ways against the long ones they stand for:
-// parseBody against markdown's own parser, sanitizeOwn against the policy
-// over absolutize, and summaryOf against the tokenizer over the whole text.
+// parseBody against markdown's own parser, plainWriter against goldmark's
+// own writer, sanitizeOwn against the policy over absolutize, and summaryOf
+// against the tokenizer over the whole text.
 func FuzzMarkdown(f *testing.F) {
 	for _, md := range markdownCases {
 		f.Add(md)
@@ -56,6 +62,13 @@ func FuzzMarkdown(f *testing.F) {
 		if fast := renderTree(src, parseBody(src, parser.NewContext())); fast != out.String() {
 			t.Fatalf("parseBody(%q) renders\n %q\nnot as markdown does\n %q", src, fast, out.Bytes())
 		}
+		var slow bytes.Buffer
+		if err := goldmarkWriter.Renderer().Render(&slow, src, linkedParse(src)); err != nil { // rendering a table changes its tree
+			t.Fatal(err)
+		}
+		if slow.String() != out.String() {
+			t.Fatalf("%q renders with plainWriter as\n %q\nand with goldmark's writer as\n %q", src, out.Bytes(), slow.Bytes())
+		}
 		want := policy.SanitizeBytes(absolutize(out.Bytes(), page))
 		raw := rawHTMLNode(doc)
 		if hasRawHTML(src, doc) != raw {
@@ -73,6 +86,12 @@ func FuzzMarkdown(f *testing.F) {
 		}
 	})
 }
+
+// goldmarkWriter is markdown's renderer with goldmark's own writer of text.
+var goldmarkWriter = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+	goldmark.WithRendererOptions(html.WithUnsafe()),
+)
 
 // wholeText is the text of HTML as the summary was first made: every text
 // token, a space for every block tag, then oneLine.

@@ -32,7 +32,10 @@ func decodeText(b []byte) (text string, repaired []string, err error) {
 	for bytes.HasPrefix(b, []byte("\uFEFF")) { // some tools add one to a file that has one
 		b = b[3:]
 	}
-	if looksBinary(b) {
+	// One look serves both: the control characters of binary data are
+	// among those XML forbids, and neither repair below makes one.
+	forbidden := hasXMLForbidden(b)
+	if forbidden && looksBinary(b) {
 		return "", nil, errors.New("binary data, not a text file")
 	}
 	s := string(b)
@@ -42,9 +45,11 @@ func decodeText(b []byte) (text string, repaired []string, err error) {
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	if clean := xmlSafe(s); clean != s {
-		s = clean
-		repaired = append(repaired, "control characters removed")
+	if forbidden {
+		if clean := xmlSafe(s); clean != s {
+			s = clean
+			repaired = append(repaired, "control characters removed")
+		}
 	}
 	return s, repaired, nil
 }
@@ -89,7 +94,7 @@ func xmlSafe(s string) string {
 // are 0xEF 0xBF 0xBE and 0xEF 0xBF 0xBF, and neither 0xC2 nor 0xEF can be
 // the continuation of another character. Every other byte is passed over
 // by one look in xmlSuspect (2.3 times as fast as comparing each).
-func hasXMLForbidden(s string) bool {
+func hasXMLForbidden[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if !xmlSuspect[s[i]] {
 			continue
