@@ -23,24 +23,51 @@ import (
 // markdown is CommonMark with the GFM tables, strikethrough and autolinks.
 // Raw HTML passes through goldmark and is then cleaned by policy.
 var markdown = goldmark.New(
+	goldmark.WithParser(newParser(budget{})),
 	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 	goldmark.WithRendererOptions(html.WithUnsafe(), html.WithWriter(plainWriter{html.DefaultWriter})),
-	goldmark.WithParserOptions(
-		parser.WithInlineParsers(util.Prioritized(budget{}, 0)),
-		parser.WithBlockParsers(util.Prioritized(budget{}, 0)),
-	),
 )
 
 // unlinked is markdown without the autolinks of bare addresses (linkify),
 // which goldmark asks at every space of the text: a fifth of the parse, for
 // a link most articles do not have. parseBody uses it first.
 var unlinked = goldmark.New(
+	goldmark.WithParser(newParser(spacelessBudget{})),
 	goldmark.WithExtensions(extension.Table, extension.Strikethrough),
-	goldmark.WithParserOptions(
-		parser.WithInlineParsers(util.Prioritized(spacelessBudget{}, 0)),
-		parser.WithBlockParsers(util.Prioritized(budget{}, 0)),
-	),
 )
+
+// newParser is goldmark's parser with budget asked first, and the link
+// reference definitions looked for only where they can be (refDefs).
+func newParser(inline parser.InlineParser) parser.Parser {
+	return parser.NewParser(
+		parser.WithBlockParsers(append(parser.DefaultBlockParsers(), util.Prioritized(budget{}, 0))...),
+		parser.WithInlineParsers(append(parser.DefaultInlineParsers(), util.Prioritized(inline, 0))...),
+		parser.WithParagraphTransformers(util.Prioritized(refDefs{}, 100)),
+	)
+}
+
+// refDefs is goldmark's transformer of paragraphs into link reference
+// definitions ("[label]: /address"), asked only of a paragraph whose first
+// byte but white space is "[", where goldmark's looks for one and stops
+// otherwise: most paragraphs, and a twentieth of the parse.
+type refDefs struct{}
+
+func (refDefs) Transform(p *ast.Paragraph, reader text.Reader, pc parser.Context) {
+	lines := p.Lines()
+	for i := range lines.Len() {
+		line := lines.At(i)
+		for _, c := range line.Value(reader.Source()) {
+			switch {
+			case c == '[':
+				parser.LinkReferenceParagraphTransformer.Transform(p, reader, pc)
+				return
+			case !util.IsSpace(c):
+				return
+			}
+		}
+	}
+	parser.LinkReferenceParagraphTransformer.Transform(p, reader, pc)
+}
 
 // plainWriter is goldmark's writer of text, which looks at every byte for
 // what it must escape or resolve, with a shortcut for text that has none
