@@ -600,31 +600,44 @@ var plainTags = func() map[string]bool {
 // escaped again.
 func appendText(out, t []byte) []byte {
 	if bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\r') < 0 {
-		return appendEscaped(out, t, &htmlEscapes)
+		return appendEscaped(out, t, htmlEscapes)
 	}
 	s := strings.ReplaceAll(string(t), "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	return appendEscaped(out, xhtml.UnescapeString(s), &htmlEscapes)
+	return appendEscaped(out, xhtml.UnescapeString(s), htmlEscapes)
 }
 
-// escapes is what an escaper writes for each byte it replaces ("": kept).
-type escapes [256]string
+// escapes is what an escaper writes for each byte it replaces, and which
+// bytes those are (a look at a bool, rather than at a string's length, for
+// each byte of the text).
+type escapes struct {
+	is [256]bool
+	as [256]string
+}
+
+func newEscapes(as map[byte]string) *escapes {
+	e := new(escapes)
+	for c, s := range as {
+		e.is[c], e.as[c] = true, s
+	}
+	return e
+}
 
 var (
 	// htmlEscapes are html.EscapeString's, and CR: what goldmark's HTML
 	// has escaped.
-	htmlEscapes = escapes{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;", '\r': "&#13;"}
+	htmlEscapes = newEscapes(map[byte]string{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;", '\r': "&#13;"})
 	// templateEscapes are html/template's, for text and quoted attribute
 	// values: '+' and NUL too.
-	templateEscapes = escapes{0: "\uFFFD", '"': "&#34;", '&': "&amp;", '\'': "&#39;", '+': "&#43;", '<': "&lt;", '>': "&gt;"}
+	templateEscapes = newEscapes(map[byte]string{0: "\uFFFD", '"': "&#34;", '&': "&amp;", '\'': "&#39;", '+': "&#43;", '<': "&lt;", '>': "&gt;"})
 )
 
 // appendEscaped appends s to out with the bytes e replaces replaced.
 func appendEscaped[T string | []byte](out []byte, s T, e *escapes) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		if esc := e[s[i]]; esc != "" {
-			out = append(append(out, s[start:i]...), esc...)
+		if e.is[s[i]] {
+			out = append(append(out, s[start:i]...), e.as[s[i]]...)
 			start = i + 1
 		}
 	}

@@ -110,7 +110,7 @@ func (r rowMaker) append(b []byte, a *Article) []byte {
 		b = appendURLAttr(b, r.s.Permalink(a))
 	}
 	b = append(b, `">`...)
-	b = appendEscaped(b, a.Title, &templateEscapes)
+	b = appendEscaped(b, a.Title, templateEscapes)
 	b = appendTime(append(b, "</a> "...), a.Published)
 	return append(b, "</li>\n"...)
 }
@@ -121,7 +121,7 @@ func (r rowMaker) append(b []byte, a *Article) []byte {
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, `<time datetime="`...)
 	var iso [64]byte
-	b = appendEscaped(b, t.AppendFormat(iso[:0], time.RFC3339), &templateEscapes)
+	b = appendEscaped(b, t.AppendFormat(iso[:0], time.RFC3339), templateEscapes)
 	b = append(b, `">`...)
 	b = t.AppendFormat(b, "2 January 2006")
 	return append(b, "</time>"...)
@@ -188,7 +188,7 @@ func appendURLAttr(b []byte, u string) []byte {
 	if norm != nil {
 		u = string(append(norm, u[start:]...))
 	}
-	return appendEscaped(b, u, &templateEscapes)
+	return appendEscaped(b, u, templateEscapes)
 }
 
 // refusedURL is what html/template writes for an address it refuses.
@@ -240,7 +240,7 @@ func (s Site) pageFrame() (*pageFrame, error) {
 	}
 	return &pageFrame{
 		head: append(head[:len(head):len(head)], "<title>"...),
-		site: appendEscaped([]byte(" · "), s.Title, &templateEscapes),
+		site: appendEscaped([]byte(" · "), s.Title, templateEscapes),
 		mid:  append([]byte("</title>"), mid...),
 		tail: tail,
 	}, nil
@@ -264,18 +264,18 @@ func (f *pageFrame) appendPage(b []byte, a *Article) []byte {
 	}
 	b = slices.Grow(b[:0], n+n/16) // room for a few escapes
 	b = append(b, f.head...)
-	b = appendEscaped(b, a.Title, &templateEscapes)
+	b = appendEscaped(b, a.Title, templateEscapes)
 	b = append(b, f.site...)
 	b = append(b, f.mid...)
 	b = append(b, "<h1>"...)
-	b = appendEscaped(b, a.Title, &templateEscapes)
+	b = appendEscaped(b, a.Title, templateEscapes)
 	b = appendTime(append(b, "</h1>\n<p>"...), a.Published)
 	if a.Author != "" {
-		b = appendEscaped(append(b, " · "...), a.Author, &templateEscapes)
+		b = appendEscaped(append(b, " · "...), a.Author, templateEscapes)
 	}
 	for _, t := range a.Tags {
 		b = append(b, ` · <span class="tag">`...)
-		b = append(appendEscaped(b, t, &templateEscapes), "</span>"...)
+		b = append(appendEscaped(b, t, templateEscapes), "</span>"...)
 	}
 	b = append(b, "</p>\n"...)
 	b = append(b, a.HTML...)
