@@ -473,6 +473,7 @@ func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
 	defer func() { *buf = out[:0] }()
 	var tags []string // with attributes, made absolute
 	var at []int      // where in out each goes
+	var seen tagMemo
 	for len(h) > 0 {
 		i := bytes.IndexByte(h, '<')
 		if i < 0 {
@@ -498,9 +499,7 @@ func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
 			if !attrTags[string(tag[1:sp])] {
 				return "", false
 			}
-			if keptAsIs(tag) {
-				out = append(out, tag...)
-			} else if abs := absolutizeLinks(tag, page); keptLink(abs) {
+			if abs, kept := seen.judge(tag, page); kept {
 				out = append(out, abs...)
 			} else {
 				tags = append(tags, string(abs))
@@ -528,6 +527,38 @@ func sanitizeOwn(h []byte, page *url.URL, buf *[]byte) (_ string, ok bool) {
 	}
 	safe.Write(out[prev:])
 	return safe.String(), true
+}
+
+// tagMemo is what sanitizeOwn made of the first few tags with attributes
+// of a body, so that a link given again (such as a row of "#") is not
+// resolved and judged again: those are most of the cost of a tag.
+type tagMemo struct {
+	n    int
+	tags [8]struct {
+		tag, abs []byte
+		kept     bool
+	}
+}
+
+// judge gives tag with its addresses made absolute against page, and
+// whether that is kept as it is (else the policy judges it).
+func (m *tagMemo) judge(tag []byte, page *url.URL) (abs []byte, kept bool) {
+	for _, t := range m.tags[:m.n] {
+		if bytes.Equal(t.tag, tag) {
+			return t.abs, t.kept
+		}
+	}
+	if keptAsIs(tag) {
+		abs, kept = tag, true
+	} else {
+		abs = absolutizeLinks(tag, page)
+		kept = keptLink(abs)
+	}
+	if m.n < len(m.tags) {
+		m.tags[m.n].tag, m.tags[m.n].abs, m.tags[m.n].kept = tag, abs, kept
+		m.n++
+	}
+	return abs, kept
 }
 
 // keptLink reports whether tag is a link the policy keeps exactly as it
