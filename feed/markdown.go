@@ -48,8 +48,8 @@ func newParser(inline parser.InlineParser) parser.Parser {
 
 // refDefs is goldmark's transformer of paragraphs into link reference
 // definitions ("[label]: /address"), asked only of a paragraph whose first
-// byte but white space is "[", where goldmark's looks for one and stops
-// otherwise: most paragraphs, and a twentieth of the parse.
+// byte other than white space is "[". goldmark's would make a reader for
+// every paragraph only to stop at that byte: a twentieth of the parse.
 type refDefs struct{}
 
 func (refDefs) Transform(p *ast.Paragraph, reader text.Reader, pc parser.Context) {
@@ -70,9 +70,9 @@ func (refDefs) Transform(p *ast.Paragraph, reader text.Reader, pc parser.Context
 }
 
 // plainWriter is goldmark's writer of text, which looks at every byte for
-// what it must escape or resolve, with a shortcut for text that has none
-// of those bytes (most of an article's): that is written as it is. The
-// text of a 3 KB article took a tenth of its parse that way.
+// what it must escape or resolve (a tenth of a 3 KB article's parse), with
+// a shortcut: text that has none of those bytes, most of an article's, is
+// written as it is.
 type plainWriter struct{ html.Writer }
 
 func (w plainWriter) Write(b util.BufWriter, src []byte) {
@@ -144,8 +144,9 @@ const maxLinkHints = 256
 
 // linkableText reports whether a text node of doc (parsed from src without
 // linkify) holds what linkify could start a link at: an "@", or a scheme
-// of linkSchemes with its ":" or linkWWW outside code. An address's first part may hold a "`", where
-// the parse without linkify starts a code span: an "@" in code counts.
+// of linkSchemes with its ":" or linkWWW outside code. An address's first
+// part may hold a "`", where the parse without linkify starts a code span:
+// an "@" in code counts.
 // Where those are is found once, in the whole body (most have none, or a
 // few in link targets); each text node is then looked up among them.
 func linkableText(src []byte, doc ast.Node) bool {
@@ -374,9 +375,9 @@ func renderBody(body string, page *url.URL) (_ string, err error) {
 		safe = string(policy.SanitizeBytes(absolutize(raw.Bytes(), page)))
 	}
 	if bytes.IndexByte(src, '&') < 0 {
-		// A body has no character XML forbids (Parse dropped them), nor
-		// has any address made absolute (escaped): without a reference,
-		// its HTML has none either.
+		// The body has no character XML forbids (decodeText dropped
+		// them), and addresses made absolute come out escaped: only a
+		// character reference ("&#1;") can put one in its HTML.
 		return safe, nil
 	}
 	return xmlSafe(safe), nil

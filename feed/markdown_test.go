@@ -42,8 +42,8 @@ var markdownCases = []string{
 
 // FuzzMarkdown checks the short ways against the long ones they stand for:
 // parseBody against markdown's own parser, markdown's parser and writer
-// against goldmark's own (stock), sanitizeOwn against the policy over absolutize, and summaryOf
-// against the tokenizer over the whole text.
+// against goldmark's own (stock), sanitizeOwn against the policy over
+// absolutize, and summaryOf against the tokenizer over the whole text.
 func FuzzMarkdown(f *testing.F) {
 	for _, md := range markdownCases {
 		f.Add(md)
