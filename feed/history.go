@@ -268,8 +268,9 @@ func (h *history) journal(keep func(path string) bool) (paths []string, whole bo
 }
 
 // write writes the journal's lines for paths to w, with what it keeps of
-// the article published for each: published gives that, ok false if none. The whole file of 100,000 records is about 27 MB:
-// it goes to w as it is made, not held.
+// the article published for each: published gives that, ok false if none.
+// The whole file of 100,000 records is about 27 MB: it goes to w as it is
+// made, not held.
 func (h *history) write(w io.Writer, paths []string, published func(path string) (keptArticle, bool)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

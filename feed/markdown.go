@@ -53,20 +53,24 @@ func newParser(inline parser.InlineParser) parser.Parser {
 type refDefs struct{}
 
 func (refDefs) Transform(p *ast.Paragraph, reader text.Reader, pc parser.Context) {
-	lines := p.Lines()
+	if c, ok := firstNonSpace(p.Lines(), reader.Source()); ok && c != '[' {
+		return
+	}
+	parser.LinkReferenceParagraphTransformer.Transform(p, reader, pc)
+}
+
+// firstNonSpace is the first byte of lines that is not white space, as
+// goldmark tells it; ok is false if there is none.
+func firstNonSpace(lines *text.Segments, src []byte) (c byte, ok bool) {
 	for i := range lines.Len() {
 		line := lines.At(i)
-		for _, c := range line.Value(reader.Source()) {
-			switch {
-			case c == '[':
-				parser.LinkReferenceParagraphTransformer.Transform(p, reader, pc)
-				return
-			case !util.IsSpace(c):
-				return
+		for _, c := range line.Value(src) {
+			if !util.IsSpace(c) {
+				return c, true
 			}
 		}
 	}
-	parser.LinkReferenceParagraphTransformer.Transform(p, reader, pc)
+	return 0, false
 }
 
 // plainWriter is goldmark's writer of text, which looks at every byte for

@@ -521,6 +521,15 @@ func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
 	return e
 }
 
+// sayUnsaid reports the failure of the file at p, if that was put off
+// until the list is made (unsaid).
+func (l *library) sayUnsaid(p string, e *entry) {
+	if e.unsaid {
+		e.unsaid = false
+		l.report(p, e.failure, false)
+	}
+}
+
 // What a failure says of the file's last good version.
 const (
 	keptNote = " (the last good version stays published)"
@@ -744,10 +753,7 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 	for _, p := range paths {
 		if e := l.entries[p]; e != nil && e.unpublished() {
 			l.failing[p] = true
-			if e.unsaid { // no clash: its version stays
-				e.unsaid = false
-				l.report(p, e.failure, false)
-			}
+			l.sayUnsaid(p, e) // no clash: its version stays
 		} else {
 			delete(l.failing, p)
 		}
@@ -842,14 +848,9 @@ func (l *library) relist() {
 		if a := l.published(p); a != nil && bySlug[a.Slug] != p {
 			e.art = nil
 			e.failure = cmp.Or(strings.TrimSuffix(e.failure, keptNote), errWriting.Error()) + lostNote // "": left unread while written
-			if !e.unsaid {
-				l.report(p, e.failure, false)
-			}
+			e.unsaid = true                                                                            // said again below, as it is now
 		}
-		if e.unsaid {
-			e.unsaid = false
-			l.report(p, e.failure, false)
-		}
+		l.sayUnsaid(p, e)
 	}
 	for _, e := range l.entries {
 		e.listed = nil
