@@ -53,7 +53,7 @@ type entry struct {
 	mod     int64  // modification time, in Unix nanoseconds, as found.mod
 	ino     uint64 // inode number of the bytes read, 0 if none were
 	linked  bool   // the inode has other hard links (maybe other articles)
-	unsaid  bool   // its failure is yet to be reported: it kept a version brought back from the output folder, which a clash may yet take (see relist)
+	unsaid  bool   // its failure is yet to be reported: it kept its last good version, which a clash may yet take (see relist)
 	hash    [32]byte
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
@@ -510,12 +510,13 @@ func (l *library) failed(rel string, e, prev *entry, reason string) *entry {
 		if e.art, why = l.keep(rel); why != "" {
 			e.failure += " (its last good version is not published: " + why + ")"
 		}
-		e.unsaid = e.art != nil
 	}
 	if e.art != nil {
+		// Said once the list is made (sayUnsaid): a clash may yet take
+		// the version's address.
 		e.failure += keptNote
-	}
-	if !e.unsaid {
+		e.unsaid = true
+	} else {
 		l.report(rel, e.failure, false)
 	}
 	return e
@@ -848,12 +849,13 @@ func (l *library) relist() {
 		if a := l.published(p); a != nil && bySlug[a.Slug] != p {
 			e.art = nil
 			e.failure = cmp.Or(strings.TrimSuffix(e.failure, keptNote), errWriting.Error()) + lostNote // "": left unread while written
-			e.unsaid = true                                                                            // said again below, as it is now
+			// Said below, as it is now, whether or not it was said before.
+			e.unsaid = true
 		}
-		l.sayUnsaid(p, e)
 	}
-	for _, e := range l.entries {
+	for p, e := range l.entries {
 		e.listed = nil
+		l.sayUnsaid(p, e) // the failing, and any parsed again above
 	}
 	list := make([]*Article, 0, len(bySlug))
 	for _, p := range bySlug {
