@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -590,5 +592,48 @@ func TestHoldsBytes(t *testing.T) {
 	}
 	if holdsBytes(filepath.Join(t.TempDir(), "none"), nil) {
 		t.Error("a missing file holds nothing")
+	}
+}
+
+// A file not served that cannot be made (its bytes fail as they are
+// written, on another core while the served files are written) fails
+// alone: it is said, by name and why, and leaves nothing in the folder;
+// the others are all in place.
+func TestUnservedFileFailsAlone(t *testing.T) {
+	out := t.TempDir()
+	d, err := openDisk(out)
+	must(t, err)
+	feed := newFile(RSSFile, []byte("<rss/>"), nil, time.Now())
+	extra := map[string]func(io.Writer) error{
+		"broken": func(w io.Writer) error {
+			if _, err := io.WriteString(w, "half"); err != nil {
+				return err
+			}
+			return errors.New("no more lines")
+		},
+		"whole": func(w io.Writer) error {
+			_, err := io.WriteString(w, "all of it")
+			return err
+		},
+	}
+	errs := d.write((*fileSet)(nil).with(map[string]*File{RSSFile: feed}), nil, extra)
+	want := "write " + filepath.Join(out, "broken") + ": no more lines"
+	if len(errs) != 1 || errs[0].Error() != want {
+		t.Errorf("errors %v, want only %q", errs, want)
+	}
+	entries, err := os.ReadDir(out)
+	must(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{RSSFile, "whole"}) {
+		t.Errorf("the folder holds %q, want %q", names, []string{RSSFile, "whole"})
+	}
+	if size, ok := d.extra["whole"]; !ok || size != len("all of it") {
+		t.Errorf("the file written is known with size %d (%v), want %d", size, ok, len("all of it"))
+	}
+	if _, ok := d.extra["broken"]; ok {
+		t.Error("the file that failed is known as written")
 	}
 }

@@ -315,6 +315,19 @@ func (d *disk) recheck() (lost []string) {
 // written; those are tried again on the next call, which then compares
 // every file.
 func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.Writer) error) []error {
+	// The files not served need nothing of what follows: they are made on
+	// another core meanwhile (the state file of 10,000 articles, 2.8 MB,
+	// took 10 ms of a cold build's 28 in writing).
+	names := slices.Sorted(maps.Keys(extra))
+	unserved := make([]pending, len(names))
+	var made sync.WaitGroup
+	made.Go(func() {
+		for i, name := range names {
+			p := &unserved[i]
+			p.name = name
+			p.temp, p.size, p.err = d.writeTempWith(name, extra[name])
+		}
+	})
 	var pages, top, gone []string
 	consider := func(name string, f *File) {
 		switch {
@@ -341,7 +354,6 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 	}
 	slices.Sort(pages)
 	slices.Sort(top)
-	names := slices.Sorted(maps.Keys(extra))
 	todo := make([]pending, 0, len(pages)+len(top)+len(names))
 	for _, list := range [][]string{pages, top} {
 		for _, name := range list {
@@ -349,10 +361,10 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 			todo = append(todo, pending{name: name, file: f, temp: f.tempFile()})
 		}
 	}
-	for _, name := range names {
-		todo = append(todo, pending{name: name, fill: extra[name]})
-	}
-	errs := d.replace(todo)
+	errs := d.replace(todo, func() []pending {
+		made.Wait()
+		return unserved
+	})
 	if full {
 		errs = append(errs, d.removeStale(files)...)
 	} else {
@@ -369,50 +381,56 @@ func (d *disk) write(files *fileSet, changed []string, extra map[string]func(io.
 
 // pending is a file to write: a served one, whose bytes are asked for only
 // when written (a compacted page is uncompressed then, one at a time), or
-// one that is not served, with what writes its bytes. A cold build writes
-// 100,000: nothing of its own is made for a served one.
+// one that is not served, whose temporary file was made before. A cold
+// build writes 100,000: nothing of its own is made for a served one.
 type pending struct {
 	name string
-	file *File                 // the served file written, nil for one not served
-	temp uint64                // a temporary file that has the bytes already, if not 0
-	fill func(io.Writer) error // of a file not served: writes its bytes as they are made
-	size int                   // of a file not served: as written
+	file *File  // the served file written, nil for one not served
+	temp uint64 // a temporary file that has the bytes already, if not 0
+	size int    // of a file not served: as written
+	err  error  // of a file not served: why it has no temporary file
 }
 
-// replace writes files atomically, in the order given: every temporary file
-// is written, then one sync flushes them all (far cheaper than one fsync
-// each, and a sync of the whole file system costs the same for one file as
-// for many), then each is renamed into place and the folders are synced.
-func (d *disk) replace(todo []pending) []error {
+// replace writes files atomically, in the order given, then those unserved
+// gives (not served, their temporary files made): every temporary file is
+// written, then one sync flushes them all (far cheaper than one fsync each,
+// and a sync of the whole file system costs the same for one file as for
+// many), then each is renamed into place and the folders are synced.
+func (d *disk) replace(todo []pending, unserved func() []pending) []error {
 	var errs []error
 	ready := 0
 	defer d.sweepTemps() // those made for nothing (a page made again before it was written)
+	// claim counts p's temporary file, made with the error err, as ready.
+	claim := func(p *pending, err error) {
+		d.takeTemp(p.temp)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("write %s: %w", d.path(p.name), unwrapPath(err)))
+			p.temp = 0
+			return
+		}
+		ready++
+	}
 	for i := range todo {
 		p := &todo[i]
 		if d.takeTemp(p.temp) {
 			ready++
 			continue
 		}
-		var err error
-		if p.file == nil {
-			p.temp, p.size, err = d.writeTempWith(p.name, p.fill)
-		} else {
-			body := p.file.Body()
-			if body == nil && p.file.Size > 0 {
-				errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", d.path(p.name)))
-				d.missing(p.name)
-				p.temp = 0
-				continue
-			}
-			p.temp, err = d.writeTemp(p.name, p.file.mod, body)
-		}
-		d.takeTemp(p.temp)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", d.path(p.name), unwrapPath(err)))
+		body := p.file.Body()
+		if body == nil && p.file.Size > 0 {
+			errs = append(errs, fmt.Errorf("write %s: its bytes are lost (removed from the folder meanwhile); made again on the next retry", d.path(p.name)))
+			d.missing(p.name)
 			p.temp = 0
 			continue
 		}
-		ready++
+		var err error
+		p.temp, err = d.writeTemp(p.name, p.file.mod, body)
+		claim(p, err)
+	}
+	served := len(todo)
+	todo = append(todo, unserved()...)
+	for i := served; i < len(todo); i++ {
+		claim(&todo[i], todo[i].err)
 	}
 	if ready == 0 {
 		return errs
