@@ -125,16 +125,30 @@ func feedUpdated(list []*Article) time.Time {
 // Feeds renders the three feeds of the newest Limit published articles.
 // list must be sorted with Newest and hold no drafts.
 func (s Site) Feeds(list []*Article) (rss, atom, jsonFeed []byte, err error) {
+	var out [3][]byte
+	for i, m := range s.feedMakers(list) {
+		if out[i], err = m.make(); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", m.what, err)
+		}
+	}
+	return out[0], out[1], out[2], nil
+}
+
+// feedMaker makes one file of the site: its name, what it is (for errors),
+// and what makes its bytes.
+type feedMaker struct {
+	name, what string
+	make       func() ([]byte, error)
+}
+
+// feedMakers are the makers of the three feeds of Feeds, in its order:
+// each may run on a core of its own.
+func (s Site) feedMakers(list []*Article) []feedMaker {
 	list = list[:min(len(list), s.Limit)]
 	f := s.feedItems(list)
-	if rss, err = s.rss(f, list); err != nil {
-		return nil, nil, nil, fmt.Errorf("rss: %w", err)
+	return []feedMaker{
+		{RSSFile, "rss", func() ([]byte, error) { return s.rss(f, list) }},
+		{AtomFile, "atom", func() ([]byte, error) { return s.atom(f, list) }},
+		{JSONFile, "json feed", func() ([]byte, error) { return s.jsonFeed(f, list) }},
 	}
-	if atom, err = s.atom(f, list); err != nil {
-		return nil, nil, nil, fmt.Errorf("atom: %w", err)
-	}
-	if jsonFeed, err = s.jsonFeed(f, list); err != nil {
-		return nil, nil, nil, fmt.Errorf("json feed: %w", err)
-	}
-	return rss, atom, jsonFeed, nil
 }
