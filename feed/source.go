@@ -785,8 +785,12 @@ func (l *library) patch() (added, removed []*Article, ok bool) {
 }
 
 // published is the article of path p that is published, nil if none.
-func (l *library) published(p string) *Article {
-	if e := l.entries[p]; e != nil && e.art != nil && !e.art.Draft {
+func (l *library) published(p string) *Article { return l.entries[p].published() }
+
+// published is the entry's article if it is published, nil if not (or if
+// the entry is nil).
+func (e *entry) published() *Article {
+	if e != nil && e.art != nil && !e.art.Draft {
 		return e.art
 	}
 	return nil
@@ -800,7 +804,7 @@ func (l *library) relist() {
 		if e.unpublished() {
 			failing[p] = true
 		}
-		if a := l.published(p); a != nil {
+		if a := e.published(); a != nil {
 			if q, taken := owner[a.natural]; !taken || p < q {
 				owner[a.natural] = p
 			}
@@ -808,8 +812,8 @@ func (l *library) relist() {
 	}
 	contested := map[string]bool{}
 	var refix []string // paths parsed with the wrong slug
-	for p := range l.entries {
-		if a := l.published(p); a != nil {
+	for p, e := range l.entries {
+		if a := e.published(); a != nil {
 			first := owner[a.natural] == p
 			if !first {
 				contested[a.natural] = true
@@ -817,7 +821,7 @@ func (l *library) relist() {
 			// A file whose current bytes fail keeps its last good version
 			// as it is (parsing it again would only fail again, and say
 			// so again); it is settled once fixed.
-			if first != (a.Slug == a.natural) && l.entries[p].failure == "" {
+			if first != (a.Slug == a.natural) && e.failure == "" {
 				refix = append(refix, p)
 			}
 		}
@@ -832,8 +836,8 @@ func (l *library) relist() {
 		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.mod}, e)
 	}
 	bySlug := make(map[string]string, len(owner))
-	for p := range l.entries {
-		if a := l.published(p); a != nil {
+	for p, e := range l.entries {
+		if a := e.published(); a != nil {
 			// Only a forced slug that some file has as its own could be
 			// taken twice; the first path keeps it.
 			if q, taken := bySlug[a.Slug]; !taken || p < q {
@@ -853,15 +857,14 @@ func (l *library) relist() {
 			e.unsaid = true
 		}
 	}
+	list := make([]*Article, 0, len(bySlug))
 	for p, e := range l.entries {
 		e.listed = nil
+		if a := e.published(); a != nil && bySlug[a.Slug] == p {
+			e.listed = a
+			list = append(list, a)
+		}
 		l.sayUnsaid(p, e) // the failing, and any parsed again above
-	}
-	list := make([]*Article, 0, len(bySlug))
-	for _, p := range bySlug {
-		e := l.entries[p]
-		list = append(list, e.art)
-		e.listed = e.art
 	}
 	Newest(list)
 	l.list, l.owner, l.contested, l.failing = list, owner, contested, failing
