@@ -637,7 +637,7 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 		if err != nil {
 			continue
 		}
-		if sumOf(body) != page {
+		if sumOf(body) != page && !earlierSum(body, page) {
 			why = "the page at its address is not the one it had"
 			continue
 		}

@@ -3,6 +3,7 @@ package feed
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -69,8 +70,8 @@ type stateRecord struct {
 // hash: with the HTML that its page in the output folder holds, the
 // article as published. When its file fails on the first look of a run
 // (it broke while dropfeed was stopped), this last good version is
-// published again, as a running server keeps it. Page, the start of the
-// page's SHA-256 (its ETag), tells that page from any other, another
+// published again, as a running server keeps it. Page, the page's hash
+// (its ETag, see sumOf), tells that page from any other, another
 // article's that took its address since, or one of another version.
 type keptArticle struct {
 	Slug      string    `json:"slug"`
@@ -174,6 +175,14 @@ func (h *history) kept(path string) (k *keptArticle, r stamp, ok bool) {
 		return nil, r, false
 	}
 	return l.Article, r, true
+}
+
+// earlierSum reports whether sum is the start of body's SHA-256, which the
+// files' hashes (sumOf) were before: a state file written then keeps those
+// of the pages.
+func earlierSum(body []byte, sum [16]byte) bool {
+	sha := sha256.Sum256(body)
+	return [16]byte(sha[:16]) == sum
 }
 
 // stateHash reads a record's hash: the whole SHA-256, as written before

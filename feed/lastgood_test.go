@@ -2,7 +2,9 @@ package feed
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -331,6 +333,36 @@ func TestLastGoodVersionPageDeleted(t *testing.T) {
 				t.Errorf("restart %v, round %d: the page in out/ is %q (%v), want it as it was", restart, round, got, err)
 			}
 		}
+	}
+}
+
+// TestLastGoodVersionFromEarlierStateFile: a state file written when a
+// page's hash was the start of its SHA-256 (before sumOf) still brings back
+// the last good version of a file that broke while dropfeed was stopped.
+func TestLastGoodVersionFromEarlierStateFile(t *testing.T) {
+	cfg, logs := testConfig(t, "https://example.com/")
+	writeArticle(t, cfg.ArticlesDir, "x.md", "X\n---\n2020-01-01\n\nKept.\n")
+	writeArticle(t, cfg.ArticlesDir, "y.md", "Y\n---\n2021-01-01\n\nNewer.\n")
+	build(t, cfg)
+	page, err := os.ReadFile(filepath.Join(cfg.OutDir, "articles", "x.html"))
+	must(t, err)
+	state := filepath.Join(cfg.OutDir, StateFile)
+	data, err := os.ReadFile(state)
+	must(t, err)
+	now, sha := sumOf(page), sha256.Sum256(page)
+	was := fmt.Sprintf(`"page":"%x"`, now)
+	if !bytes.Contains(data, []byte(was)) {
+		t.Fatalf("the state file has no %s:\n%s", was, data)
+	}
+	data = bytes.Replace(data, []byte(was), fmt.Appendf(nil, `"page":"%x"`, sha[:16]), 1)
+	must(t, os.WriteFile(state, data, 0o644))
+	writeArticle(t, cfg.ArticlesDir, "x.md", "")
+	b := build(t, cfg)
+	if f := b.Current().File(PagePath("x")); f == nil || !bytes.Equal(f.Body(), page) {
+		t.Error("x's page is not published as it was")
+	}
+	if n := len(logs.matching(filepath.Join(cfg.ArticlesDir, "x.md"), "the last good version stays published")); n != 1 {
+		t.Errorf("%d lines say x's last good version stays, want 1:\n%s", n, logs.matching("x.md"))
 	}
 }
 
