@@ -131,7 +131,7 @@ func BenchmarkStateFile(b *testing.B) {
 	byPath := make(map[string]*Article, len(list))
 	paths := make([]string, len(list))
 	for i, a := range list {
-		h.stamp(a, [32]byte{byte(i), byte(i >> 8)}, a.Published)
+		h.stamp(a, nil, [16]byte{byte(i), byte(i >> 8)}, a.Published)
 		byPath[a.Path], paths[i] = a, a.Path
 	}
 	slices.Sort(paths)

@@ -602,11 +602,10 @@ func (b *Builder) keptVersion(path string) (*Article, string) {
 	if !ok {
 		return nil, ""
 	}
-	sum, ok := stateHash(k.Page)
+	page, ok := stateHash(k.Page)
 	if !ok {
 		return nil, ""
 	}
-	page := [16]byte(sum[:16])
 	a := &Article{Path: path, ID: k.ID, Title: k.Title, Published: k.Published, Undated: k.Undated,
 		Author: k.Author, Tags: k.Tags, Summary: k.Summary, summaryMade: k.Summary == "", natural: k.Natural}
 	// In its zone again, for the offsets of its other dates, if that zone

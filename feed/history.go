@@ -11,14 +11,16 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 )
 
 // StateFile keeps, per article file, a hash of the bytes last published
-// (the first 16 bytes of their SHA-256, in hex; a file written when it kept
-// all 32 is read as well) and when they changed, so an entry's "updated"
+// ("xxh3:" and their XXH3-128 in hex, see sumOf; the SHA-256 that earlier
+// versions wrote, whole or its first 16 bytes, is read as well) and when
+// they changed, so an entry's "updated"
 // date moves only when its bytes do, across restarts too. It lives in the
 // output folder; being a dot-file, it is never served.
 //
@@ -33,9 +35,9 @@ import (
 // records outnumber the live ones.
 const StateFile = ".dropfeed-state.json"
 
-// stamp is the record of one file: the start of the SHA-256 of the bytes
-// last published (16 bytes, as an ETag's), and their "updated" date in
-// UTC. A cold build of 100,000 articles keeps one each: 32 bytes, where
+// stamp is the record of one file: the hash of the bytes last published
+// (sumOf; or the start of their SHA-256, read from an earlier version's
+// state file), and their "updated" date in UTC. A cold build of 100,000 articles keeps one each: 32 bytes, where
 // the whole hash and a time.Time took 56 (in a heap profile, the map of
 // them went from about 10 MiB to 6.3).
 type stamp struct {
@@ -45,8 +47,8 @@ type stamp struct {
 	line uint32 // where its line starts in the state file as read, plus one (0: it has none there); in the room the others leave
 }
 
-func newStamp(sum [32]byte, updated time.Time) stamp {
-	return stamp{hash: [16]byte(sum[:16]), sec: updated.Unix(), nsec: int32(updated.Nanosecond())}
+func newStamp(sum [16]byte, updated time.Time) stamp {
+	return stamp{hash: sum, sec: updated.Unix(), nsec: int32(updated.Nanosecond())}
 }
 
 func (s stamp) updated() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
@@ -171,37 +173,46 @@ func (h *history) kept(path string) (k *keptArticle, r stamp, ok bool) {
 	if json.Unmarshal(line, &l) != nil || l.Path != path || l.Article == nil {
 		return nil, r, false
 	}
-	if sum, ok := stateHash(l.Hash); !ok || [16]byte(sum[:16]) != r.hash {
+	if sum, ok := stateHash(l.Hash); !ok || sum != r.hash {
 		return nil, r, false
 	}
 	return l.Article, r, true
 }
 
-// earlierSum reports whether sum is the start of body's SHA-256, which the
-// files' hashes (sumOf) were before: a state file written then keeps those
-// of the pages.
+// earlierSum reports whether sum is the start of body's SHA-256, the hash
+// that earlier versions wrote in the state file, of pages and of articles'
+// bytes.
 func earlierSum(body []byte, sum [16]byte) bool {
 	sha := sha256.Sum256(body)
 	return [16]byte(sha[:16]) == sum
 }
 
-// stateHash reads a record's hash: the whole SHA-256, as written before
-// the stamps kept only its start, or that start (the rest of sum zero).
-func stateHash(s string) (sum [32]byte, ok bool) {
+// sumPrefix marks a hash in the state file as sumOf's: earlier versions
+// read no record that has it, rather than take the hash for a SHA-256.
+const sumPrefix = "xxh3:"
+
+// stateHash reads a hash of the state file: sumOf's, after sumPrefix (an
+// article's) or without it (a page's, see keptArticle), or an earlier
+// version's SHA-256, whole or its first 16 bytes, whose start it gives.
+func stateHash(s string) (sum [16]byte, ok bool) {
+	s, _ = strings.CutPrefix(s, sumPrefix)
+	var whole [32]byte
 	if len(s) != 32 && len(s) != 64 { // hex.Decode would panic on a longer one
 		return sum, false
 	}
-	_, err := hex.Decode(sum[:], []byte(s))
-	return sum, err == nil
+	_, err := hex.Decode(whole[:], []byte(s))
+	return [16]byte(whole[:16]), err == nil
 }
 
-func (h *history) stamp(a *Article, sum [32]byte, modTime time.Time) {
+// stamp gives the article parsed from data, whose hash is sum (sumOf), its
+// "updated" date, and records it.
+func (h *history) stamp(a *Article, data []byte, sum [16]byte, modTime time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r, ok := h.rec[a.Path]
 	switch {
 	case !ok:
-	case r.hash == [16]byte(sum[:16]):
+	case r.hash == sum || earlierSum(data, r.hash):
 		if u := r.updated(); u.After(a.Updated) {
 			a.Updated = u.In(a.Published.Location())
 		}
@@ -287,7 +298,7 @@ func (h *history) write(w io.Writer, paths []string, published func(path string)
 	for _, p := range paths {
 		l := stateLine{stateRecord: stateRecord{Path: p, Gone: true}}
 		if r, ok := h.rec[p]; ok {
-			l.stateRecord = stateRecord{Path: p, Hash: hex.EncodeToString(r.hash[:]), Updated: r.updated()}
+			l.stateRecord = stateRecord{Path: p, Hash: sumPrefix + hex.EncodeToString(r.hash[:]), Updated: r.updated()}
 			if k, ok := published(p); ok {
 				l.Article = &k
 			}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zeebo/xxh3"
 )
 
 // TestIncrementalMatchesFresh edits a folder the way writers do (new files,
@@ -255,11 +257,12 @@ func TestStateJournal(t *testing.T) {
 	}
 }
 
-// TestStateFileHashes: a state file written when its lines had the whole
-// SHA-256 of each file is read as well as one with the start of it that
-// the records keep now: the files whose bytes it names keep its "updated"
-// date (to the nanosecond), a file whose bytes changed gets a later one,
-// and a damaged hash costs only its own line.
+// TestStateFileHashes: a state file written by earlier versions, whose
+// lines had the whole SHA-256 of each file or its start, is read as well as
+// one with the XXH3-128 the records keep now: the files whose bytes it
+// names keep its "updated" date (to the nanosecond), a file whose bytes
+// changed gets a later one, and a damaged hash costs only its own line.
+// It is written again with XXH3-128.
 func TestStateFileHashes(t *testing.T) {
 	cfg, _ := testConfig(t, "http://127.0.0.1/")
 	texts := map[string]string{
@@ -269,6 +272,7 @@ func TestStateFileHashes(t *testing.T) {
 		"long.md":    "Long\n---\n2020-01-04\n\nBody.\n",
 		"short.md":   "Short\n---\n2020-01-05\n\nBody.\n",
 		"nothex.md":  "Not hex\n---\n2020-01-06\n\nBody.\n",
+		"xxh3.md":    "XXH3\n---\n2020-01-07\n\nBody.\n",
 	}
 	for name, text := range texts {
 		writeArticle(t, cfg.ArticlesDir, name, text)
@@ -279,6 +283,10 @@ func TestStateFileHashes(t *testing.T) {
 		sum := sha256.Sum256([]byte(text))
 		return hex.EncodeToString(sum[:])
 	}
+	xxh3Of := func(text string) string {
+		sum := xxh3.Hash128([]byte(text)).Bytes()
+		return "xxh3:" + hex.EncodeToString(sum[:])
+	}
 	stamped := time.Date(2024, 5, 1, 10, 0, 0, 123456789, time.UTC)
 	state := fmt.Sprintf(`{"path":"whole.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
 {"path":"start.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
@@ -286,8 +294,9 @@ func TestStateFileHashes(t *testing.T) {
 {"path":"long.md","hash":"%s00","updated":"2024-05-01T10:00:00Z"}
 {"path":"short.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
 {"path":"nothex.md","hash":"%s","updated":"2024-05-01T10:00:00Z"}
+{"path":"xxh3.md","hash":"%s","updated":"2024-05-01T10:00:00.123456789Z"}
 `, hexOf(texts["whole.md"]), hexOf(texts["start.md"])[:32], hexOf("Changed\n---\n2020-01-03\n\nOld body.\n"),
-		hexOf(texts["long.md"]), hexOf(texts["short.md"])[:30], strings.Repeat("zz", 16))
+		hexOf(texts["long.md"]), hexOf(texts["short.md"])[:30], strings.Repeat("zz", 16), xxh3Of(texts["xxh3.md"]))
 	must(t, os.MkdirAll(cfg.OutDir, 0o755))
 	must(t, os.WriteFile(filepath.Join(cfg.OutDir, StateFile), []byte(state), 0o644))
 	b := build(t, cfg)
@@ -295,7 +304,7 @@ func TestStateFileHashes(t *testing.T) {
 	// that file's updated date is its date.
 	date := func(day int) time.Time { return time.Date(2020, 1, day, 0, 0, 0, 0, time.UTC) }
 	want := map[string]time.Time{"whole.md": stamped, "start.md": stamped, "changed.md": mod,
-		"long.md": date(4), "short.md": date(5), "nothex.md": date(6)}
+		"long.md": date(4), "short.md": date(5), "nothex.md": date(6), "xxh3.md": stamped}
 	for _, a := range b.lib.list {
 		if !a.Updated.Equal(want[a.Path]) {
 			t.Errorf("%s: updated %v, want %v", a.Path, a.Updated, want[a.Path])
@@ -305,7 +314,7 @@ func TestStateFileHashes(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("not published: %v", want)
 	}
-	// Written whole again, with the start of each hash.
+	// Written whole again, each hash XXH3-128.
 	data, err := os.ReadFile(filepath.Join(cfg.OutDir, StateFile))
 	must(t, err)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
@@ -315,10 +324,10 @@ func TestStateFileHashes(t *testing.T) {
 	for _, line := range lines {
 		var l stateLine
 		must(t, json.Unmarshal([]byte(line), &l))
-		if l.Hash != hexOf(texts[l.Path])[:32] {
-			t.Errorf("%s: hash %q in the state file, want the first 16 bytes of its SHA-256", l.Path, l.Hash)
+		if l.Hash != xxh3Of(texts[l.Path]) {
+			t.Errorf("%s: hash %q in the state file, want %q", l.Path, l.Hash, xxh3Of(texts[l.Path]))
 		}
-		if (l.Path == "whole.md" || l.Path == "start.md") && !l.Updated.Equal(stamped) {
+		if (l.Path == "whole.md" || l.Path == "start.md" || l.Path == "xxh3.md") && !l.Updated.Equal(stamped) {
 			t.Errorf("%s: updated %v in the state file, want %v", l.Path, l.Updated, stamped)
 		}
 	}
@@ -335,7 +344,7 @@ func TestStateJournalCompacts(t *testing.T) {
 		return bytes.Count(b.Bytes(), []byte("\n"))
 	}
 	a := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}
-	h.stamp(a, [32]byte{1}, time.Unix(10, 0))
+	h.stamp(a, nil, [16]byte{1}, time.Unix(10, 0))
 	paths, whole := h.journal(keep)
 	if !whole {
 		t.Fatal("the first write of a run is not whole")
@@ -343,7 +352,7 @@ func TestStateJournalCompacts(t *testing.T) {
 	h.written(lines(paths), whole, true)
 	for i := range 1100 {
 		b := &Article{Path: "a.md", Published: time.Unix(0, 0).UTC()}
-		h.stamp(b, [32]byte{byte(i), byte(i >> 8), 2}, time.Unix(int64(20+i), 0))
+		h.stamp(b, nil, [16]byte{byte(i), byte(i >> 8), 2}, time.Unix(int64(20+i), 0))
 		paths, whole = h.journal(keep)
 		if whole {
 			if i < 1024 {

@@ -50,11 +50,11 @@ func ignoredName(name string) bool {
 // entry is what is known of one article file.
 type entry struct {
 	size    int64
-	mod     int64  // modification time, in Unix nanoseconds, as found.mod
-	ino     uint64 // inode number of the bytes read, 0 if none were
-	linked  bool   // the inode has other hard links (maybe other articles)
-	unsaid  bool   // its failure is yet to be reported: it kept its last good version, which a clash may yet take (see relist)
-	hash    [32]byte
+	mod     int64    // modification time, in Unix nanoseconds, as found.mod
+	ino     uint64   // inode number of the bytes read, 0 if none were
+	linked  bool     // the inode has other hard links (maybe other articles)
+	unsaid  bool     // its failure is yet to be reported: it kept its last good version, which a clash may yet take (see relist)
+	hash    [16]byte // sumOf the bytes read
 	art     *Article // the last version that parsed, nil if none ever did
 	failure string   // why the current bytes are not published, "" if they are
 	slug    string   // forced slug when the derived one clashed
@@ -445,7 +445,7 @@ func (l *library) load(f found, prev *entry) *entry {
 		e.size = -1
 		return l.failed(f.rel, e, prev, err.Error())
 	}
-	e.hash = sha256.Sum256(data)
+	e.hash = sumOf(data)
 	if prev != nil && prev.hash == e.hash && prev.failure == "" && prev.art != nil && !prev.art.Undated {
 		return e // touched, not changed
 	}
@@ -465,7 +465,7 @@ func (l *library) load(f found, prev *entry) *entry {
 	for _, w := range warnings {
 		l.report(f.rel, w, true)
 	}
-	l.history.stamp(&a, e.hash, modTime)
+	l.history.stamp(&a, data, e.hash, modTime)
 	if l.made != nil {
 		l.made(&a)
 	}
@@ -704,7 +704,7 @@ func (l *library) articles() listing {
 // did not change.
 func (l *library) reload(p string) {
 	if e := l.entries[p]; e != nil {
-		e.size, e.hash = -1, [32]byte{}
+		e.size, e.hash = -1, [16]byte{}
 	}
 }
 
@@ -832,7 +832,7 @@ func (l *library) relist() {
 		if e.slug = ""; owner[e.art.natural] != p {
 			e.slug = clashSlug(p)
 		}
-		e.hash = [32]byte{} // parse again, with the slug it should have
+		e.hash = [16]byte{} // parse again, with the slug it should have
 		l.entries[p] = l.load(found{rel: p, size: e.size, mod: e.mod}, e)
 	}
 	bySlug := make(map[string]string, len(owner))
