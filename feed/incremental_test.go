@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -419,6 +421,46 @@ func TestGoneAndBackBeforeListing(t *testing.T) {
 	}
 	if len(got.removed) != 1 || got.removed[0].Title != "Old" {
 		t.Errorf("removed %d articles, want the old one", len(got.removed))
+	}
+}
+
+// TestScanFinds: a walk finds the article files of the folder and its
+// folders, each folder's by name as filepath.WalkDir gives them (a folder's
+// files where its name sorts), with their paths relative to the
+// articles folder, whether it is of all of it or of one folder; it enters
+// no folder whose name is ignored, nor the output folder. A walk of an
+// articles folder that is not there fails.
+func TestScanFinds(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b.md", "a/z.md", "a/b/c.md", "a/notes.json", "a.md",
+		".drafts/hidden.md", "old~/backup.md", "#tmp#/x.md", "out/articles/page.md", "z/.x.md"} {
+		writeArticle(t, dir, name, "T\n---\n2020-01-01\n\nBody.\n")
+	}
+	l := &library{dir: dir, entries: map[string]*entry{}, skip: "out"}
+	rels := func(rel string) []string {
+		files, unread, err := l.scan(rel)
+		must(t, err)
+		if len(unread) > 0 {
+			t.Errorf("scan(%q): unread %q", rel, unread)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, f.rel)
+		}
+		return got
+	}
+	if got, want := rels(""), []string{"a/b/c.md", "a/z.md", "a.md", "b.md"}; !slices.Equal(got, want) {
+		t.Errorf("scan of all found %q, want %q", got, want)
+	}
+	if got, want := rels("a"), []string{"a/b/c.md", "a/z.md"}; !slices.Equal(got, want) {
+		t.Errorf("scan of a found %q, want %q", got, want)
+	}
+	if got, want := rels("a/z.md"), []string{"a/z.md"}; !slices.Equal(got, want) {
+		t.Errorf("scan of a/z.md found %q, want %q", got, want)
+	}
+	gone := &library{dir: filepath.Join(dir, "nothing"), entries: map[string]*entry{}}
+	if _, _, err := gone.scan(""); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("scan of a folder that is not there: error %v, want one that it is not", err)
 	}
 }
 

@@ -155,51 +155,23 @@ func (f found) link() bool { return f.odd != nil && f.odd.link }
 // articles folder; skipped files are reported.
 func (l *library) scan(rel string) (_ []found, unread []string, _ error) {
 	root := filepath.Join(l.dir, filepath.FromSlash(rel))
-	if rel == "" {
-		root += string(filepath.Separator) // the articles folder may be a link to one
-	}
 	// With nothing known yet (a cold build), a regular file's size and
 	// date are not needed before it is read, which takes them itself (and
 	// checks its kind and size again, as it must): no stat of each of
 	// 100,000 files one after the other.
 	cold := len(l.entries) == 0
 	var out []found
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root {
-				return err
-			}
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // went during the walk: gone, not unreadable
-			}
-			l.report(l.rel(p), err.Error(), false)
-			unread = append(unread, l.rel(p))
-			return nil
-		}
-		if p != root && ignoredName(d.Name()) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if p != root && l.inOutput(l.rel(p)) {
-				return fs.SkipDir
-			}
-			return nil
-		}
+	// add takes the file or link d, at p (r in the articles folder).
+	add := func(p, r string, d fs.DirEntry) {
 		if !IsArticleName(d.Name()) {
-			return nil
+			return
 		}
-		// Its own string: the path relative to the folder is a part of
-		// p, and would keep all of p (the folder's path too) as long as
-		// the library knows the file.
-		f := found{rel: strings.Clone(l.rel(p))}
+		f := found{rel: r}
 		if d.Type()&fs.ModeSymlink != 0 {
 			f.odd = &oddity{link: true}
 		} else if cold && d.Type().IsRegular() {
 			out = append(out, f)
-			return nil
+			return
 		}
 		info, err := l.stat(p, d)
 		if err != nil {
@@ -211,8 +183,55 @@ func (l *library) scan(rel string) (_ []found, unread []string, _ error) {
 			}
 		}
 		out = append(out, f)
+	}
+	// walk takes what the folder dir (r in the articles folder) holds, in
+	// the order of their names, as filepath.WalkDir would, but with the
+	// relative paths made as it goes (10,000 files took 12 ms, half of it
+	// cleaning paths and making them relative again); folders that are
+	// links are not entered. Only the first folder failing to be read
+	// fails the walk.
+	var walk func(dir, r string, top bool) error
+	walk = func(dir, r string, top bool) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			switch {
+			case top:
+				return err
+			case !errors.Is(err, fs.ErrNotExist): // else went during the walk: gone, not unreadable
+				l.report(r, err.Error(), false)
+				unread = append(unread, r)
+			}
+		}
+		for _, d := range entries {
+			name := d.Name()
+			if ignoredName(name) {
+				continue
+			}
+			p, q := dir+string(filepath.Separator)+name, name
+			if r != "" {
+				q = r + "/" + name
+			}
+			if !d.IsDir() {
+				add(p, q, d)
+			} else if !l.inOutput(q) {
+				walk(p, q, false)
+			}
+		}
 		return nil
-	})
+	}
+	if rel == "" {
+		// The articles folder itself may be a link to one.
+		return out, unread, walk(root, "", true)
+	}
+	info, err := os.Lstat(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r := l.rel(root); info.IsDir() {
+		err = walk(root, r, true)
+	} else {
+		add(root, r, fs.FileInfoToDirEntry(info))
+	}
 	return out, unread, err
 }
 
