@@ -543,6 +543,7 @@ type tagMemo struct {
 		tag, abs []byte
 		kept     bool
 	}
+	base *simpleBase // made for the first relative link
 }
 
 // judge gives tag with its addresses made absolute against page, and
@@ -556,7 +557,13 @@ func (m *tagMemo) judge(tag []byte, page *url.URL) (abs []byte, kept bool) {
 	if keptAsIs(tag) {
 		abs, kept = tag, true
 	} else {
-		abs = absolutizeLinks(tag, page)
+		if m.base == nil {
+			m.base = newSimpleBase(page)
+		}
+		var ok bool
+		if abs, ok = m.base.resolve(tag); !ok {
+			abs = absolutizeLinks(tag, page)
+		}
 		kept = keptLink(abs)
 	}
 	if m.n < len(m.tags) {
@@ -564,6 +571,105 @@ func (m *tagMemo) judge(tag []byte, page *url.URL) (abs []byte, kept bool) {
 		m.n++
 	}
 	return abs, kept
+}
+
+// simpleBase is a page's address as simpleBase.resolve needs it: the page
+// itself, and the start of it a path is put after, for a folder's or the
+// host's. A page whose address is not plain (query, user, dot segments,
+// characters HTML escapes) has none, and resolves nothing.
+type simpleBase struct {
+	page, dir, root string
+	ok              bool
+}
+
+func newSimpleBase(page *url.URL) *simpleBase {
+	s := page.String()
+	path := page.EscapedPath()
+	root := page.Scheme + "://" + page.Host
+	if (page.Scheme != "http" && page.Scheme != "https") || page.User != nil || page.Opaque != "" ||
+		page.RawQuery != "" || page.ForceQuery || page.Fragment != "" || s != root+path ||
+		!strings.HasPrefix(path, "/") || !plainPath(path[1:]) || strings.ContainsAny(s, "\"&'<>") {
+		return &simpleBase{}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7F {
+			return &simpleBase{}
+		}
+	}
+	return &simpleBase{page: s, dir: root + path[:strings.LastIndexByte(path, '/')+1], root: root, ok: true}
+}
+
+// resolve gives what absolutizeLinks makes of the link tag <a href="V">,
+// for an address V of one of three plain forms: "#part" (or "#"), "/path" or
+// "path" (such as "other.html"), of letters, digits and "-._~/", with no
+// empty, "." or ".." segment. It joins strings where absolutizeLinks
+// parses the address and resolves it: two thirds of judging a relative
+// link. ok is false for any other tag (FuzzSimpleLink).
+func (b *simpleBase) resolve(tag []byte) (abs []byte, ok bool) {
+	const start, end = `<a href="`, `">`
+	if !b.ok || len(tag) <= len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
+		return nil, false
+	}
+	v := tag[len(start) : len(tag)-len(end)]
+	var head string
+	switch {
+	case v[0] == '#':
+		if !plainChars(v[1:]) {
+			return nil, false
+		}
+		if head = b.page; len(v) == 1 {
+			v = nil // the page itself: url.URL writes no empty fragment
+		}
+	case v[0] == '/':
+		if !plainPath(v[1:]) {
+			return nil, false
+		}
+		head = b.root
+	default:
+		if !plainPath(v) {
+			return nil, false
+		}
+		head = b.dir
+	}
+	abs = make([]byte, 0, len(start)+len(head)+len(v)+len(end))
+	return append(append(append(append(abs, start...), head...), v...), end...), true
+}
+
+// plainPath reports whether p is segments of plainChars, none of them
+// empty, "." or "..", but for an empty last one (a trailing '/').
+func plainPath[T string | []byte](p T) bool {
+	if !plainChars(p) {
+		return false
+	}
+	for len(p) > 0 {
+		seg := p
+		rest := p[len(p):]
+		for i := 0; i < len(p); i++ {
+			if p[i] == '/' {
+				seg, rest = p[:i], p[i+1:]
+				break
+			}
+		}
+		if len(seg) == 0 || string(seg) == "." || string(seg) == ".." {
+			return false
+		}
+		p = rest
+	}
+	return true
+}
+
+// plainChars reports whether p is only letters, digits and "-._~/": what
+// url.URL writes as it is in a path and a fragment, and HTML as it is.
+func plainChars[T string | []byte](p T) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // keptLink reports whether tag is a link the policy keeps exactly as it

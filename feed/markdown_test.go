@@ -281,3 +281,60 @@ func TestSummaryOfOddHTML(t *testing.T) {
 		}
 	}
 }
+
+// simplePages are pages simpleBase resolves against, and pages it refuses.
+var simplePages = []string{"https://example.com/blog/articles/a.html", "http://127.0.0.1:8080/articles/x-y_z~1.html",
+	"http://[::1]/", "https://example.com/a/b/", "https://example.com/a%20b/c.html", "https://user@example.com/a.html",
+	"https://example.com/a/./b.html", "https://example.com/a//b.html", "https://example.com/a.html?q=1",
+	"https://example.com/a&b.html", "https://example.com/é.html", "ftp://example.com/a.html"}
+
+// FuzzSimpleLink checks that a tag simpleBase resolves is what
+// absolutizeLinks makes of it (TestSimpleLink, that the plain forms are
+// resolved).
+func FuzzSimpleLink(f *testing.F) {
+	for _, v := range []string{"#", "#a", "#a/b", "#a#b", "#..", "/", "/a", "/a/", "//a", "/a//b", "/./a", "/a/..",
+		"a.html", "a/b.html", "./a", "../a", "a/../b", ".", "..", "a:b", "a?b", "a b", "a%20b", "~a", "-", "a&amp;b", "#é", ""} {
+		for i := range simplePages {
+			f.Add(v, i)
+		}
+	}
+	f.Fuzz(func(t *testing.T, v string, i int) {
+		page, err := url.Parse(simplePages[uint(i)%uint(len(simplePages))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag := []byte(`<a href="` + v + `">`)
+		if abs, ok := newSimpleBase(page).resolve(tag); ok {
+			if want := absolutizeLinks(tag, page); string(abs) != string(want) {
+				t.Fatalf("resolve(%q) against %s gives %q, absolutizeLinks %q", tag, page, abs, want)
+			}
+		}
+	})
+}
+
+func TestSimpleLink(t *testing.T) {
+	page, _ := url.Parse("https://example.com/blog/articles/a.html")
+	b := newSimpleBase(page)
+	for v, want := range map[string]string{
+		"#":          "https://example.com/blog/articles/a.html",
+		"#part":      "https://example.com/blog/articles/a.html#part",
+		"/":          "https://example.com/",
+		"/tags/go/":  "https://example.com/tags/go/",
+		"b.html":     "https://example.com/blog/articles/b.html",
+		"sub/c.html": "https://example.com/blog/articles/sub/c.html",
+		"../c.html":  "",
+		"a b.html":   "",
+		"mailto:x":   "",
+	} {
+		abs, ok := b.resolve([]byte(`<a href="` + v + `">`))
+		if got := strings.TrimSuffix(strings.TrimPrefix(string(abs), `<a href="`), `">`); ok != (want != "") || got != want {
+			t.Errorf("resolve(%q) = %q, %v; want %q", v, got, ok, want)
+		}
+	}
+	for _, p := range simplePages[5:] {
+		page, _ := url.Parse(p)
+		if newSimpleBase(page).ok {
+			t.Errorf("newSimpleBase(%s) resolves, want it to refuse", p)
+		}
+	}
+}
