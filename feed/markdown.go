@@ -561,10 +561,12 @@ func (m *tagMemo) judge(tag []byte, page *url.URL) (abs []byte, kept bool) {
 			m.base = newSimpleBase(page)
 		}
 		var ok bool
-		if abs, ok = m.base.resolve(tag); !ok {
+		if abs, ok = m.base.resolve(tag); ok {
+			kept = m.base.kept
+		} else {
 			abs = absolutizeLinks(tag, page)
+			kept = keptLink(abs)
 		}
-		kept = keptLink(abs)
 	}
 	if m.n < len(m.tags) {
 		m.tags[m.n].tag, m.tags[m.n].abs, m.tags[m.n].kept = tag, abs, kept
@@ -576,10 +578,12 @@ func (m *tagMemo) judge(tag []byte, page *url.URL) (abs []byte, kept bool) {
 // simpleBase is a page's address as simpleBase.resolve needs it: the page
 // itself, and the start of it a path is put after, for a folder's or the
 // host's. A page whose address is not plain (query, user, dot segments,
-// characters HTML escapes) has none, and resolves nothing.
+// characters HTML escapes) has none, and resolves nothing. The links it
+// resolves are all kept, or none: what keptLink judges of them is of the
+// scheme and host, as their paths and fragments are plain.
 type simpleBase struct {
 	page, dir, root string
-	ok              bool
+	ok, kept        bool
 }
 
 func newSimpleBase(page *url.URL) *simpleBase {
@@ -596,7 +600,8 @@ func newSimpleBase(page *url.URL) *simpleBase {
 			return &simpleBase{}
 		}
 	}
-	return &simpleBase{page: s, dir: root + path[:strings.LastIndexByte(path, '/')+1], root: root, ok: true}
+	return &simpleBase{page: s, dir: root + path[:strings.LastIndexByte(path, '/')+1], root: root, ok: true,
+		kept: keptLink([]byte(`<a href="` + s + `">`))}
 }
 
 // resolve gives what absolutizeLinks makes of the link tag <a href="V">,

@@ -289,8 +289,8 @@ var simplePages = []string{"https://example.com/blog/articles/a.html", "http://1
 	"https://example.com/a&b.html", "https://example.com/é.html", "ftp://example.com/a.html"}
 
 // FuzzSimpleLink checks that a tag simpleBase resolves is what
-// absolutizeLinks makes of it (TestSimpleLink, that the plain forms are
-// resolved).
+// absolutizeLinks makes of it, kept by keptLink as simpleBase says
+// (TestSimpleLink, that the plain forms are resolved).
 func FuzzSimpleLink(f *testing.F) {
 	for _, v := range []string{"#", "#a", "#a/b", "#a#b", "#..", "/", "/a", "/a/", "//a", "/a//b", "/./a", "/a/..",
 		"a.html", "a/b.html", "./a", "../a", "a/../b", ".", "..", "a:b", "a?b", "a b", "a%20b", "~a", "-", "a&amp;b", "#é", ""} {
@@ -304,9 +304,13 @@ func FuzzSimpleLink(f *testing.F) {
 			t.Fatal(err)
 		}
 		tag := []byte(`<a href="` + v + `">`)
-		if abs, ok := newSimpleBase(page).resolve(tag); ok {
+		base := newSimpleBase(page)
+		if abs, ok := base.resolve(tag); ok {
 			if want := absolutizeLinks(tag, page); string(abs) != string(want) {
 				t.Fatalf("resolve(%q) against %s gives %q, absolutizeLinks %q", tag, page, abs, want)
+			}
+			if keptLink(abs) != base.kept {
+				t.Fatalf("resolve(%q) against %s gives %q, kept %v, but keptLink says %v", tag, page, abs, base.kept, keptLink(abs))
 			}
 		}
 	})
@@ -315,6 +319,9 @@ func FuzzSimpleLink(f *testing.F) {
 func TestSimpleLink(t *testing.T) {
 	page, _ := url.Parse("https://example.com/blog/articles/a.html")
 	b := newSimpleBase(page)
+	if !b.ok || !b.kept {
+		t.Fatalf("newSimpleBase(%s): resolves %v, its links kept %v; want both", page, b.ok, b.kept)
+	}
 	for v, want := range map[string]string{
 		"#":          "https://example.com/blog/articles/a.html",
 		"#part":      "https://example.com/blog/articles/a.html#part",
