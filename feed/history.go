@@ -20,9 +20,9 @@ import (
 // StateFile keeps, per article file, a hash of the bytes last published
 // ("xxh3:" and their XXH3-128 in hex, see sumOf; the SHA-256 that earlier
 // versions wrote, whole or its first 16 bytes, is read as well) and when
-// they changed, so an entry's "updated"
-// date moves only when its bytes do, across restarts too. It lives in the
-// output folder; being a dot-file, it is never served.
+// they changed, so an entry's "updated" date moves only when its bytes do,
+// across restarts too. It lives in the output folder; being a dot-file, it
+// is never served.
 //
 // It is a journal: one JSON object a line, {"path", "hash", "updated",
 // "article"} for a record, {"path", "gone": true} for a file that went; a
@@ -37,9 +37,10 @@ const StateFile = ".dropfeed-state.json"
 
 // stamp is the record of one file: the hash of the bytes last published
 // (sumOf; or the start of their SHA-256, read from an earlier version's
-// state file), and their "updated" date in UTC. A cold build of 100,000 articles keeps one each: 32 bytes, where
-// the whole hash and a time.Time took 56 (in a heap profile, the map of
-// them went from about 10 MiB to 6.3).
+// state file), and their "updated" date in UTC. A cold build of 100,000
+// articles keeps one each: 32 bytes, where a whole SHA-256 and a time.Time
+// took 56 (in a heap profile, the map of them went from about 10 MiB to
+// 6.3).
 type stamp struct {
 	hash [16]byte
 	sec  int64  // "updated", in Unix seconds

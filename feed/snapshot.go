@@ -248,10 +248,10 @@ func (f *File) readCopy(p string) []byte {
 	return b
 }
 
-// sumOf is the hash a file is known by (its ETag, and how a copy of it is
-// checked): XXH3's 128 bits, which tell apart any bytes that are not made
-// to collide, at some 50 times the speed of SHA-256 here (4.4 µs for a
-// page of 7.5 KB, a twentieth of a cold build's CPU).
+// sumOf is the hash a file is known by (its ETag, the state file's record
+// of an article's bytes, and how a copy of a page is checked): XXH3's 128
+// bits, which tell apart any bytes not made to collide, at some 50 times
+// the speed of SHA-256 here (0.09 µs for a page of 7.5 KB against 4.4).
 func sumOf(body []byte) [16]byte { return xxh3.Hash128(body).Bytes() }
 
 // ETag is the file's strong validator, from its bytes alone.
