@@ -436,7 +436,7 @@ func (b *Builder) render(l listing) (*Snapshot, []string, error) {
 	for i, m := range makers {
 		f := b.adopt(m.name, out[i], before.get(m.name))
 		if f.zipped && f != index {
-			if b.disk.written[IndexFile] != f { // not the output folder's already
+			if b.disk.written[m.name] != f { // not the output folder's already
 				b.store(f)
 			} else {
 				f.body = nil // the folder has these bytes: the zipped ones are kept, as for a stored index

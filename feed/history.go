@@ -188,8 +188,11 @@ func earlierSum(body []byte, sum [16]byte) bool {
 	return [16]byte(sha[:16]) == sum
 }
 
-// sumPrefix marks a hash in the state file as sumOf's: earlier versions
-// read no record that has it, rather than take the hash for a SHA-256.
+// sumPrefix marks the records of this version's state file: earlier
+// versions read none of them, rather than take their hashes for SHA-256s.
+// A record carried over from an earlier version's file (of a file not
+// parsed since, such as one that fails) still holds that SHA-256's start:
+// stamp compares the bytes both ways, so no record says which it holds.
 const sumPrefix = "xxh3:"
 
 // stateHash reads a hash of the state file: sumOf's, after sumPrefix (an

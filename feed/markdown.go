@@ -592,13 +592,8 @@ func newSimpleBase(page *url.URL) *simpleBase {
 	root := page.Scheme + "://" + page.Host
 	if (page.Scheme != "http" && page.Scheme != "https") || page.User != nil || page.Opaque != "" ||
 		page.RawQuery != "" || page.ForceQuery || page.Fragment != "" || s != root+path ||
-		!strings.HasPrefix(path, "/") || !plainPath(path[1:]) || strings.ContainsAny(s, "\"&'<>") {
+		!strings.HasPrefix(path, "/") || !plainPath(path[1:]) || !quietURL(s) {
 		return &simpleBase{}
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7F {
-			return &simpleBase{}
-		}
 	}
 	return &simpleBase{page: s, dir: root + path[:strings.LastIndexByte(path, '/')+1], root: root, ok: true,
 		kept: keptLink([]byte(`<a href="` + s + `">`))}
@@ -611,11 +606,10 @@ func newSimpleBase(page *url.URL) *simpleBase {
 // parses the address and resolves it: two thirds of judging a relative
 // link. ok is false for any other tag (FuzzSimpleLink).
 func (b *simpleBase) resolve(tag []byte) (abs []byte, ok bool) {
-	const start, end = `<a href="`, `">`
-	if !b.ok || len(tag) <= len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
+	v, ok := linkHref(tag)
+	if !b.ok || !ok || len(v) == 0 {
 		return nil, false
 	}
-	v := tag[len(start) : len(tag)-len(end)]
 	var head string
 	switch {
 	case v[0] == '#':
@@ -636,8 +630,8 @@ func (b *simpleBase) resolve(tag []byte) (abs []byte, ok bool) {
 		}
 		head = b.dir
 	}
-	abs = make([]byte, 0, len(start)+len(head)+len(v)+len(end))
-	return append(append(append(append(abs, start...), head...), v...), end...), true
+	abs = make([]byte, 0, len(tag)+len(head))
+	return append(append(append(append(abs, `<a href="`...), head...), v...), `">`...), true
 }
 
 // plainPath reports whether p is segments of plainChars, none of them
@@ -700,21 +694,37 @@ func keptAsIs(tag []byte) bool {
 
 // keptAddress is keptLink, with the address parsed.
 func keptAddress(tag []byte) (*url.URL, bool) {
+	href, ok := linkHref(tag)
+	if !ok {
+		return nil, false
+	}
+	v := string(href)
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") || !quietURL(v) {
+		return nil, false
+	}
+	u, err := url.Parse(v)
+	return u, err == nil && u.String() == v
+}
+
+// linkHref is the address V of the link tag <a href="V">; ok is false for
+// any other tag.
+func linkHref(tag []byte) (v []byte, ok bool) {
 	const start, end = `<a href="`, `">`
 	if len(tag) < len(start)+len(end) || !bytes.HasPrefix(tag, []byte(start)) || !bytes.HasSuffix(tag, []byte(end)) {
 		return nil, false
 	}
-	v := string(tag[len(start) : len(tag)-len(end)])
-	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
-		return nil, false
-	}
+	return tag[len(start) : len(tag)-len(end)], true
+}
+
+// quietURL reports whether v is printable ASCII without a space or anything
+// HTML escapes or unescapes (quotes, '&', '<', '>').
+func quietURL(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c <= ' ' || c >= 0x7F || c == '"' || c == '&' || c == '\'' || c == '<' || c == '>' {
-			return nil, false
+			return false
 		}
 	}
-	u, err := url.Parse(v)
-	return u, err == nil && u.String() == v
+	return true
 }
 
 // tagSep separates the tags sanitizeOwn gives the policy: a tag it keeps as
