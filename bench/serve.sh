@@ -13,7 +13,7 @@
 #   PIN=1 bench/serve.sh
 source "$(dirname "$0")/lib.sh"
 BROTLI=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
-need wrk:wrk nginx:nginx-light curl:curl "$BROTLI:libnginx-mod-http-brotli-static"
+need wrk:wrk nginx:nginx-light curl:curl "$BROTLI:libnginx-mod-http-brotli-static" /usr/bin/time:time
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-3s}
@@ -59,25 +59,29 @@ ticks() {
 	done
 	echo "$t"
 }
-# rps ADDR PID HEADER... prints requests/s and CPU microseconds per request.
+# rps ADDR PID HEADER... prints requests/s, CPU microseconds per request,
+# and the share of one CPU that wrk itself used (at 100% or near it, wrk
+# is what bounds requests/s, whichever server answers).
 rps() {
 	local url=http://$1/rss.xml pid=$2 t0 out; shift 2
 	local args=() h
 	for h in "$@"; do args+=(-H "$h"); done
 	t0=$(ticks "$pid")
-	out=$("${client[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url")
+	out=$(/usr/bin/time -f "client %e %U %S" "${client[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${args[@]}" "$url" 2>&1)
 	awk -v t=$(($(ticks "$pid") - t0)) -v hz="$(getconf CLK_TCK)" '
 		/requests in/ {n = $1} /^Requests\/sec/ {r = $2}
-		END {printf "%s %.2f\n", r, t / hz * 1e6 / n}' <<<"$out"
+		/^client / {c = ($3 + $4) / $2 * 100}
+		END {printf "%s %.2f %.0f\n", r, t / hz * 1e6 / n, c}' <<<"$out"
 }
 run() { # name header-for-ours header-for-peer
-	local o=() p=() oc=() pc=() i r c
+	local o=() p=() oc=() pc=() ow=() pw=() i r c w
 	for i in $(seq "$ROUNDS"); do
-		read -r r c < <(rps "$OURS" "$ours_pid" ${2:+"$2"}); o+=("$r"); oc+=("$c")
-		read -r r c < <(rps "$PEER" "$peer_pid" ${3:+"$3"}); p+=("$r"); pc+=("$c")
+		read -r r c w < <(rps "$OURS" "$ours_pid" ${2:+"$2"}); o+=("$r"); oc+=("$c"); ow+=("$w")
+		read -r r c w < <(rps "$PEER" "$peer_pid" ${3:+"$3"}); p+=("$r"); pc+=("$c"); pw+=("$w")
 	done
 	figure "$1" "$(median "${o[@]}")" "$(median "${p[@]}")" req/s
 	figure "  CPU per request" "$(median "${oc[@]}")" "$(median "${pc[@]}")" us lower
+	printf '%-34s ours %10.0f %-6s peer %10.0f %%\n' "  wrk's CPU (of one core)" "$(median "${ow[@]}")" % "$(median "${pw[@]}")"
 }
 
 run "GET /rss.xml gzip" "Accept-Encoding: gzip" "Accept-Encoding: gzip"
