@@ -133,7 +133,7 @@ func configure(args []string) (feed.Config, error) {
 		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Progress:    isTerminal(os.Stderr),
 	}
-	// Measured (README, Performance): serving is fastest on one core, and a
+	// Measured (bench/RESULTS.md): serving costs least per request on one core, and a
 	// collector at GOGC=25, with memory given back after each rebuild, keeps
 	// a server of 100,000 articles near its live heap; the first build and
 	// rebuilds still use every core. A build from nothing of a folder of up

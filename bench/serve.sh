@@ -7,7 +7,7 @@
 # median counts.
 # With PIN=1 both servers run on CPU 0 and wrk on CPU 1 (taskset): where
 # the kernel otherwise places wrk and the server from one run to the next
-# changes what a response costs (see README, Performance).
+# changes what a response costs (see bench/RESULTS.md).
 #   bench/serve.sh                     (after `go build`)
 #   ROUNDS=5 DURATION=5s CONNS=64 GOMAXPROCS=2 bench/serve.sh
 #   PIN=1 bench/serve.sh

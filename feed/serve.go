@@ -97,7 +97,7 @@ var buildMemory int64 = 120 << 20
 // resident where the server then needs 125. Under the limit the collector
 // runs more often once the heap nears it (bench/scale.sh: a peak of 147 MB,
 // and serving after 37 s rather than 30-32). Below about 60,000 articles it
-// changes little (README, Performance). The limit is soft: a bigger folder,
+// changes little (bench/RESULTS.md). The limit is soft: a bigger folder,
 // whose live heap alone is over it, is built all the same, with at most
 // half the CPU given to collecting.
 func (b *Builder) firstServing() (Stats, error) {
