@@ -133,13 +133,12 @@ func configure(args []string) (feed.Config, error) {
 		Log:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Progress:    isTerminal(os.Stderr),
 	}
-	// Measured (bench/RESULTS.md): serving costs least per request on one core, and a
-	// collector at GOGC=25, with memory given back after a rebuild that leaves
-	// more than 16 MiB of it, keeps
-	// a server of 100,000 articles near its live heap; the first build and
-	// rebuilds still use every core. A build from nothing of a folder of up
-	// to 20,000 files is 11% faster at GOGC=200. Settings of the user's own
-	// win.
+	// Measured (bench/RESULTS.md): serving costs least per request on one
+	// core, and a collector at GOGC=25, with memory given back after a
+	// rebuild that leaves more than 16 MiB of it, keeps a server of 100,000
+	// articles near its live heap; the first build and rebuilds still use
+	// every core. A build from nothing of a folder of up to 20,000 files is
+	// 11% faster at GOGC=200. Settings of the user's own win.
 	if os.Getenv("GOMAXPROCS") == "" { // the runtime ignores an empty one too
 		cfg.ServeCores = 1
 	}
