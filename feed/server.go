@@ -385,10 +385,11 @@ func NewServer(h fasthttp.RequestHandler) *fasthttp.Server {
 // request. By the time the others have been served, the client has
 // usually sent the next request, which is then read in one call.
 // Measured with 32 connections on one core: reads per 304 response went
-// from 2.00 to 1.02, and requests a second rose by 9-13%
-// (bench/RESULTS.md). With one connection there is nothing else to run and the
-// yield returns at once. (fasthttp also calls it when a response is held
-// back to go out with the next of pipelined requests: a yield for nothing.)
+// from 2.00 to 1.02, and requests a second rose by 9-13% (bench/RESULTS.md);
+// on two cores it helps too. With one connection there is nothing else to
+// run and the yield returns at once. (fasthttp also calls it when a
+// response is held back to go out with the next of pipelined requests: a
+// yield for nothing.)
 func yieldWhenIdle(_ net.Conn, state fasthttp.ConnState) {
 	if state == fasthttp.StateIdle {
 		runtime.Gosched()
