@@ -386,10 +386,10 @@ func NewServer(h fasthttp.RequestHandler) *fasthttp.Server {
 // usually sent the next request, which is then read in one call.
 // Measured with 32 connections on one core: reads per 304 response went
 // from 2.00 to 1.02, and requests a second rose by 9-13% (bench/RESULTS.md);
-// on two cores, 304s rose by 11% and identity stayed the same. With one
-// connection there is nothing else to run and the yield returns at once. (fasthttp also calls it when a
-// response is held back to go out with the next of pipelined requests: a
-// yield for nothing.)
+// on two cores, 304s rose by 11% and identity stayed about the same. With
+// one connection there is nothing else to run and the yield returns at
+// once. (fasthttp also calls it when a response is held back to go out
+// with the next of pipelined requests: a yield for nothing.)
 func yieldWhenIdle(_ net.Conn, state fasthttp.ConnState) {
 	if state == fasthttp.StateIdle {
 		runtime.Gosched()
