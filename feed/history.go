@@ -116,6 +116,7 @@ func keptOf(a *Article, page [16]byte, tz *time.Location) keptArticle {
 type history struct {
 	mu      sync.Mutex
 	rec     map[string]stamp
+	earlier map[string]bool // paths whose record holds an earlier version's SHA-256 start, read from its state file (see sumPrefix)
 	changed map[string]bool // paths whose record changed or went since the last write, unless the next is whole
 	lines   int             // lines in the state file, as far as written
 	whole   bool            // the state file is to be written whole next time
@@ -124,7 +125,7 @@ type history struct {
 
 // newHistory reads the state file, path, as it was when the run started.
 func newHistory(path string, state []byte) *history {
-	h := &history{rec: map[string]stamp{}, changed: map[string]bool{}, whole: true, file: path}
+	h := &history{rec: map[string]stamp{}, earlier: map[string]bool{}, changed: map[string]bool{}, whole: true, file: path}
 	// A damaged line costs only the dates of past edits of one file, and
 	// its last good version.
 	for at := 0; at < len(state); {
@@ -139,9 +140,13 @@ func newHistory(path string, state []byte) *history {
 			continue
 		}
 		sum, ok := stateHash(l.Hash)
+		delete(h.earlier, l.Path) // a later line of a path replaces the one before
 		if l.Gone || !ok {
 			delete(h.rec, l.Path)
 			continue
+		}
+		if !strings.HasPrefix(l.Hash, sumPrefix) {
+			h.earlier[l.Path] = true
 		}
 		st := newStamp(sum, l.Updated)
 		if start < math.MaxUint32 {
@@ -190,9 +195,9 @@ func earlierSum(body []byte, sum [16]byte) bool {
 
 // sumPrefix marks the records of this version's state file: earlier
 // versions read none of them, rather than take their hashes for SHA-256s.
-// A record carried over from an earlier version's file (of a file not
-// parsed since, such as one that fails) still holds that SHA-256's start:
-// stamp compares the bytes both ways, so no record says which it holds.
+// A record read from an earlier version's file (without it) holds that
+// SHA-256's start, and is written back as it was, without it, until its
+// file is parsed again (history.earlier).
 const sumPrefix = "xxh3:"
 
 // stateHash reads a hash of the state file: sumOf's, after sumPrefix (an
@@ -216,7 +221,7 @@ func (h *history) stamp(a *Article, data []byte, sum [16]byte, modTime time.Time
 	r, ok := h.rec[a.Path]
 	switch {
 	case !ok:
-	case r.hash == sum || earlierSum(data, r.hash):
+	case r.hash == sum || h.earlier[a.Path] && earlierSum(data, r.hash):
 		if u := r.updated(); u.After(a.Updated) {
 			a.Updated = u.In(a.Published.Location())
 		}
@@ -233,6 +238,7 @@ func (h *history) stamp(a *Article, data []byte, sum [16]byte, modTime time.Time
 	// its page may differ (a slug that a clash moved, an undated file's
 	// new time), and the state file keeps the page's hash.
 	h.rec[a.Path] = newStamp(sum, a.Updated)
+	delete(h.earlier, a.Path)
 	h.change(a.Path)
 }
 
@@ -260,6 +266,7 @@ func (h *history) drop(path string) {
 	defer h.mu.Unlock()
 	if _, ok := h.rec[path]; ok {
 		delete(h.rec, path)
+		delete(h.earlier, path)
 		h.change(path)
 	}
 }
@@ -284,6 +291,7 @@ func (h *history) journal(keep func(path string) bool) (paths []string, whole bo
 		for p := range h.rec {
 			if !keep(p) {
 				delete(h.rec, p)
+				delete(h.earlier, p)
 			}
 		}
 		return slices.Sorted(maps.Keys(h.rec)), true
@@ -302,7 +310,11 @@ func (h *history) write(w io.Writer, paths []string, published func(path string)
 	for _, p := range paths {
 		l := stateLine{stateRecord: stateRecord{Path: p, Gone: true}}
 		if r, ok := h.rec[p]; ok {
-			l.stateRecord = stateRecord{Path: p, Hash: sumPrefix + hex.EncodeToString(r.hash[:]), Updated: r.updated()}
+			prefix := sumPrefix
+			if h.earlier[p] {
+				prefix = "" // still an earlier version's hash: said so
+			}
+			l.stateRecord = stateRecord{Path: p, Hash: prefix + hex.EncodeToString(r.hash[:]), Updated: r.updated()}
 			if k, ok := published(p); ok {
 				l.Article = &k
 			}
